@@ -1,0 +1,275 @@
+"""The run record: the one contract between the torch side and the site side.
+
+One JSON file per (investigation, variant, seed) under ``runs/<investigation>/``. This module is
+the only writer and the only reader of those files, and it imports no torch: the site uses it.
+
+Layout choices, and why:
+
+- Per-epoch values are stored as *columns* (``{"val_accuracy": [...], ...}``), one line per
+  column, not as a list of per-epoch objects: a 3,000-epoch run is then ~150 KB instead of
+  ~600 KB, and appending an epoch changes one line per column in a diff.
+- Floats in the columns are written to 6 significant digits (training runs in float32, whose
+  noise is far above that), and non-finite values (a diverged loss) as ``null``, because JSON
+  has no NaN and browsers refuse it.
+- Files are written atomically (temp file, fsync, rename, fsync of the folder): after a crash
+  at any moment a record is either its old version or its new one.
+- A record with another schema version is refused with a message that says what to do; old
+  versions are brought forward by functions named ``update_to_N`` (none yet: this is version 1).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+SCHEMA = 1
+STATUSES = ("running", "complete", "diverged", "interrupted")
+EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "cumulative_flops")
+
+_NUMBER = (int, float)
+_INT = "a whole number"
+_NUM = "a number"
+_STR = "a string"
+_DICT = "an object"
+_OPT_NUM = "a number or null"
+
+# (dotted field, what it must be). Checked in this order, so the first problem named is the
+# outermost one.
+_FIELDS: tuple[tuple[str, str], ...] = (
+    ("schema", _INT),
+    ("investigation", _STR),
+    ("variant", _STR),
+    ("seed", _INT),
+    ("status", "one of " + ", ".join(STATUSES)),
+    ("model", _DICT),
+    ("model.family", _STR),
+    ("model.params", _DICT),
+    ("model.parameters", _INT),
+    ("config", _DICT),
+    ("config.dataset", _STR),
+    ("config.batch_size", _INT),
+    ("config.optimizer", _STR),
+    ("config.lr", _NUM),
+    ("config.loss", _STR),
+    ("config.budget_s", _NUM),
+    ("config.val_split_seed", _INT),
+    ("flops", _DICT),
+    ("flops.per_step_profiler", _INT),
+    ("flops.per_step_complete", _INT),
+    ("flops.steps_per_epoch", _INT),
+    ("timed_epoch_s", _OPT_NUM),
+    ("environment", _DICT),
+    ("environment.device", _STR),
+    ("environment.torch", _STR),
+    ("environment.python", _STR),
+    ("environment.code_version", _STR),
+    ("epochs", _DICT),
+    ("test_accuracy", _OPT_NUM),
+)
+
+
+class RecordError(ValueError):
+    """A record that cannot be used, naming the file, the field and what was expected."""
+
+    def __init__(self, path: Path | str, field: str, expected: str, found: Any = ...):
+        self.path, self.field, self.expected = str(path), field, expected
+        message = f"{path}: field '{field}': expected {expected}"
+        if found is not ...:
+            shown = repr(found)
+            message += f", found {shown[:80] + '…' if len(shown) > 80 else shown}"
+        super().__init__(message)
+
+
+def file_stem(variant_name: str) -> str:
+    """A file-name-safe form of a variant name: ``SimpleNet2[activation=ReLU,depth=0]`` ->
+    ``SimpleNet2_activation-ReLU_depth-0``."""
+    return re.sub(r"_+", "_", variant_name.replace("=", "-").translate(str.maketrans("[],", "___"))).strip("_")
+
+
+def record_path(runs_dir: Path | str, investigation: str, variant_name: str, seed: int) -> Path:
+    """Where the record of one (investigation, variant, seed) lives."""
+    return Path(runs_dir) / investigation / f"{file_stem(variant_name)}.seed{seed}.json"
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _lookup(record: dict, dotted: str) -> Any:
+    value: Any = record
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return ...
+        value = value[part]
+    return value
+
+
+def _is(value: Any, expected: str) -> bool:
+    if expected == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected == _NUM:
+        return isinstance(value, _NUMBER) and not isinstance(value, bool)
+    if expected == _OPT_NUM:
+        return value is None or (isinstance(value, _NUMBER) and not isinstance(value, bool))
+    if expected == _STR:
+        return isinstance(value, str)
+    if expected == _DICT:
+        return isinstance(value, dict)
+    return value in STATUSES  # the status field
+
+
+def validate(record: Any, path: Path | str = "<record>") -> dict:
+    """Return ``record`` if it is a valid current-schema record; else raise :class:`RecordError`."""
+    if not isinstance(record, dict):
+        raise RecordError(path, "(top level)", "a JSON object", type(record).__name__)
+    for dotted, expected in _FIELDS:
+        value = _lookup(record, dotted)
+        if value is ...:
+            raise RecordError(path, dotted, f"{expected} (the field is missing)")
+        if not _is(value, expected):
+            raise RecordError(path, dotted, expected, value)
+    _validate_epochs(record, path)
+    if record["status"] == "complete" and record["test_accuracy"] is None:
+        raise RecordError(path, "test_accuracy", "a number once status is 'complete'", None)
+    return record
+
+
+def _validate_epochs(record: dict, path: Path | str) -> None:
+    columns = record["epochs"]
+    lengths = set()
+    for name in EPOCH_COLUMNS:
+        values = columns.get(name, ...)
+        if values is ...:
+            raise RecordError(path, f"epochs.{name}", "a list (the column is missing)")
+        if not isinstance(values, list):
+            raise RecordError(path, f"epochs.{name}", "a list", values)
+        for i, value in enumerate(values):
+            if not (value is None or (isinstance(value, _NUMBER) and not isinstance(value, bool))):
+                raise RecordError(path, f"epochs.{name}[{i}]", "a number or null", value)
+        lengths.add(len(values))
+    if len(lengths) > 1:
+        counts = {name: len(columns[name]) for name in EPOCH_COLUMNS}
+        raise RecordError(path, "epochs", "columns of equal length", counts)
+    if columns["epoch"] != list(range(1, len(columns["epoch"]) + 1)):
+        raise RecordError(path, "epochs.epoch", "1, 2, 3, … in order", columns["epoch"][:5])
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+# Migrations: ``update_to_N(record) -> record`` brings a version N-1 record to version N.
+MIGRATIONS: dict[int, Any] = {}
+
+
+def _upgrade(record: dict, path: Path | str) -> dict:
+    version = record.get("schema", ...)
+    if version is ...:
+        raise RecordError(path, "schema", f"schema version {SCHEMA} (the field is missing)")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise RecordError(path, "schema", "a whole number", version)
+    if version > SCHEMA:
+        raise RecordError(
+            path, "schema", f"version {SCHEMA} or older; this record was written by a newer "
+            "version of MNIST Battleground, so update this checkout (git pull) to read it", version
+        )
+    while version < SCHEMA:
+        step = MIGRATIONS.get(version + 1)
+        if step is None:
+            raise RecordError(
+                path, "schema", f"version {SCHEMA}; no migration exists from version {version}, "
+                "so re-run this variant to write a current record", version
+            )
+        record = step(record)
+        version = record["schema"]
+    return record
+
+
+def parse_record(text: str, path: Path | str = "<record>") -> dict:
+    """Parse, upgrade and validate a record's JSON text."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(
+            path, "(file)", f"valid JSON; the file is unreadable at line {error.lineno} column "
+            f"{error.colno} ({error.msg}), perhaps truncated"
+        ) from None
+    if not isinstance(record, dict):
+        raise RecordError(path, "(top level)", "a JSON object", type(record).__name__)
+    return validate(_upgrade(record, path), path)
+
+
+def load_record(path: Path | str) -> dict:
+    """Read one record; any problem is a :class:`RecordError` naming this file and the field."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RecordError(path, "(file)", "UTF-8 JSON text") from None
+    return parse_record(text, path)
+
+
+def record_files(runs_dir: Path | str, investigation: str | None = None) -> list[Path]:
+    """The record files under ``runs_dir`` (of one investigation, if named), sorted."""
+    root = Path(runs_dir)
+    folders = [root / investigation] if investigation else sorted(p for p in root.glob("*") if p.is_dir())
+    return sorted(f for folder in folders if folder.is_dir() for f in folder.glob("*.json"))
+
+
+def load_runs(runs_dir: Path | str, investigation: str | None = None) -> list[dict]:
+    """Every record under ``runs_dir`` (of one investigation, if named), sorted by file name."""
+    return [load_record(f) for f in record_files(runs_dir, investigation)]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "null"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return format(float(value), ".6g")
+
+
+def dumps(record: dict) -> str:
+    """The record as text: sorted keys, one line per field, one line per epoch column."""
+    columns = record["epochs"]
+    placeholders = {name: f"@column:{name}@" for name in columns}
+    text = json.dumps({**record, "epochs": placeholders}, indent=1, sort_keys=True, allow_nan=False)
+    for name, values in columns.items():
+        text = text.replace(json.dumps(placeholders[name]), "[" + ", ".join(map(_number, values)) + "]")
+    return text + "\n"
+
+
+def write_record(path: Path | str, record: dict) -> Path:
+    """Validate ``record`` and write it atomically; an invalid record never reaches the disk."""
+    path = Path(path)
+    text = dumps(record)
+    validate(json.loads(text), path)  # validate what will be on disk, after number formatting
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return path
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def epoch_rows(record: dict) -> Iterable[dict]:
+    """The per-epoch columns as rows, for code that thinks in epochs."""
+    columns = record["epochs"]
+    for i in range(len(columns["epoch"])):
+        yield {name: columns[name][i] for name in EPOCH_COLUMNS}

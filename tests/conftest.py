@@ -1,0 +1,31 @@
+"""Shared test fixtures: the repository root and the real MNIST files for offline runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_root() -> Path | None:
+    """The offline data folder: $BATTLEGROUND_DATA_DIR, else ../shared/data beside the checkout."""
+    configured = os.environ.get("BATTLEGROUND_DATA_DIR")
+    candidate = Path(configured) if configured else ROOT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The folder holding mnist/ and fashion-mnist/ as IDX files. Tests need the real data."""
+    root = data_root()
+    if root is None:
+        pytest.fail("the MNIST IDX files are missing: set BATTLEGROUND_DATA_DIR or put them in ../shared/data")
+    return root
