@@ -1,0 +1,3 @@
+from battleground.cli import main
+
+raise SystemExit(main())
