@@ -101,11 +101,10 @@ def command_run(args) -> int:
         raise Failure(f"investigation {investigation.name!r} declares no smoke configuration")
     variants = None
     if args.variant is not None:
-        known = {v.name: v for v in investigation.variants}
-        if args.variant not in known:
-            raise Failure(f"investigation {investigation.name!r} has no variant {args.variant!r}; "
-                          f"known: {', '.join(known)}")
-        variants = [known[args.variant]]
+        try:
+            variants = [investigation.variant_named(args.variant)]
+        except KeyError as error:  # its message lists the variants one a line: make it one line
+            raise Failure(error.args[0].replace(":\n  ", ": ").replace("\n  ", ", ")) from None
     changes = {}
     if args.budget is not None:
         try:

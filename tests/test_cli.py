@@ -68,7 +68,7 @@ CUDA_MISSING = pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is ava
     [
         (["run", "no-such-thing"], 2, "unknown investigation 'no-such-thing'; known: activation-functions"),
         (["run", INVESTIGATION, "--variant", "MLP"], 2,
-         f"has no variant 'MLP'; known: SimpleNet2[activation=none,depth=0], {SIMPLE}, "),
+         f"has no variant 'MLP'; its variants: SimpleNet2[activation=none,depth=0], {SIMPLE}, "),
         (["run", INVESTIGATION, "--device", "tpu"], 2, "unknown device 'tpu'; known: auto, cpu, cuda"),
         pytest.param(["run", INVESTIGATION, "--device", "cuda"], 2, "--device cuda: CUDA is not available",
                      marks=CUDA_MISSING),
