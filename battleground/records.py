@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 SCHEMA = 1
 STATUSES = ("running", "complete", "diverged", "interrupted")
+CLASSES = 10  # every data set so far has ten classes
 EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "cumulative_flops")
 
 _NUMBER = (int, float)
@@ -132,9 +133,27 @@ def validate(record: Any, path: Path | str = "<record>") -> dict:
         if not _is(value, expected):
             raise RecordError(path, dotted, expected, value)
     _validate_epochs(record, path)
+    _validate_prediction_counts(record, path)
     if record["status"] == "complete" and record["test_accuracy"] is None:
         raise RecordError(path, "test_accuracy", "a number once status is 'complete'", None)
     return record
+
+
+def _validate_prediction_counts(record: dict, path: Path | str) -> None:
+    # How often each class was predicted on validation after the latest epoch: a network that
+    # collapsed to one class shows as a single non-zero count. Null until an epoch has finished.
+    name = "val_prediction_counts"
+    expected = f"a list of {CLASSES} whole numbers >= 0"
+    if name not in record:
+        raise RecordError(path, name, f"{expected} or null (the field is missing)")
+    counts = record[name]
+    if counts is None:
+        if record["status"] == "complete":
+            raise RecordError(path, name, f"{expected} once status is 'complete'", None)
+        return
+    if not (isinstance(counts, list) and len(counts) == CLASSES
+            and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts)):
+        raise RecordError(path, name, expected, counts)
 
 
 def _validate_epochs(record: dict, path: Path | str) -> None:

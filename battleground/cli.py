@@ -1,0 +1,152 @@
+"""The ``battleground`` command: list investigations and their runs, and train them.
+
+Mistakes on the command line (an unknown investigation, variant or device, a malformed budget)
+and unusable data or records end with one line on stderr, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+
+import experiments
+from battleground import records
+from battleground.config import parse_budget
+from battleground.spec import Investigation
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class Failure(Exception):
+    """A command that cannot be carried out: one line for stderr and an exit status (2 for a
+    mistake on the command line, 1 for unusable data)."""
+
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(message)
+        self.status = status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="battleground", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="investigations, their variants, and which runs exist")
+    listing.add_argument("--runs-dir", default="runs", help="where run records live (default: runs/)")
+
+    run = commands.add_parser("run", help="train an investigation's variants and write their records")
+    run.add_argument("investigation", help="an investigation's name, as `battleground list` shows")
+    run.add_argument("--variant", help="train only this variant, e.g. 'SimpleNet2[activation=ReLU,depth=0]'")
+    run.add_argument("--seed", type=int, help="train only this seed (default: all the investigation's seeds)")
+    run.add_argument("--budget", help="wall-clock budget per run, e.g. 4h, 30m, 90s (default: the investigation's)")
+    run.add_argument("--epochs", type=int, help="train exactly this many epochs (overrides the budget)")
+    run.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    run.add_argument("--data-dir", help="a folder of IDX files, for machines without network "
+                     "(default: $BATTLEGROUND_DATA_DIR, else the Hugging Face hub)")
+    run.add_argument("--runs-dir", default="runs", help="where run records go (default: runs/)")
+    run.add_argument("--smoke", action="store_true", help="the investigation's small smoke configuration")
+    run.add_argument("--force", action="store_true", help="retrain runs whose record is already complete")
+    return parser
+
+
+def _investigation(name: str) -> Investigation:
+    try:
+        return experiments.get(name)
+    except KeyError as error:
+        raise Failure(error.args[0]) from None
+
+
+def _run_summary(record: dict) -> str:
+    """``complete (12 epochs, val 0.9712)``, ``running (3 of 12 epochs)``, ``diverged (2 epochs)``."""
+    epochs = len(record["epochs"]["epoch"])
+    if record["status"] == "complete":
+        return f"complete ({epochs} epochs, val {record['epochs']['val_accuracy'][-1]:.4f})"
+    if record["status"] == "running":
+        return f"running ({epochs} of {record.get('epochs_planned', '?')} epochs)"
+    return f"{record['status']} ({epochs} epochs)"
+
+
+def command_list(args) -> int:
+    for investigation in experiments.discover().values():
+        runs = defaultdict(dict)
+        for record in records.load_runs(args.runs_dir, investigation.name):
+            runs[record["variant"]][record["seed"]] = record
+        print(f"{investigation.name}: {investigation.question}")
+        for variant in investigation.variants:
+            found = runs.pop(variant.name, {})
+            seeds = sorted(set(investigation.seeds) | set(found))
+            cells = [f"{s} {_run_summary(found[s]) if s in found else 'not run'}" for s in seeds]
+            print(f"  {variant.name}: " + "; ".join(cells))
+        for name, by_seed in sorted(runs.items()):  # records of variants no longer declared
+            for seed, record in sorted(by_seed.items()):
+                print(f"  (undeclared) {name} seed {seed}: {_run_summary(record)}")
+    return 0
+
+
+def _device(name: str):
+    import torch
+
+    if name not in DEVICES:
+        raise Failure(f"unknown device {name!r}; known: {', '.join(DEVICES)}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise Failure(f"--device cuda: CUDA is not available here (torch {torch.__version__}); use --device cpu")
+    return torch.device(name)
+
+
+def command_run(args) -> int:
+    investigation = _investigation(args.investigation)
+    if args.smoke and investigation.smoke is None:
+        raise Failure(f"investigation {investigation.name!r} declares no smoke configuration")
+    variants = None
+    if args.variant is not None:
+        try:
+            variants = [investigation.variant_named(args.variant)]
+        except KeyError as error:  # its message lists the variants one a line: make it one line
+            raise Failure(error.args[0].replace(":\n  ", ": ").replace("\n  ", ", ")) from None
+    changes = {}
+    if args.budget is not None:
+        try:
+            changes.update(budget_s=parse_budget(args.budget), epochs=None)  # a budget replaces fixed epochs
+        except ValueError as error:
+            raise Failure(str(error)) from None
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise Failure(f"--epochs {args.epochs}: expected a whole number >= 1")
+        changes["epochs"] = args.epochs
+    device = _device(args.device)
+
+    if args.smoke:
+        config = investigation.config.replace(**{**investigation.smoke.config_changes, **changes})
+        variants = variants or list(investigation.smoke.variants)
+        seeds = [args.seed] if args.seed is not None else list(investigation.smoke.seeds)
+    else:
+        config = investigation.config.replace(**changes)
+        seeds = [args.seed] if args.seed is not None else None
+    tasks = investigation.tasks(variants, seeds, config)
+
+    from battleground import sweep  # imports torch: only training needs it
+    from battleground.data import DataError
+
+    try:
+        sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force)
+    except DataError as error:
+        raise Failure(str(error), status=1) from None
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return command_list(args) if args.command == "list" else command_run(args)
+    except Failure as error:
+        print(f"battleground: error: {error}", file=sys.stderr)
+        return error.status
+    except records.RecordError as error:
+        print(f"battleground: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("battleground: interrupted", file=sys.stderr)
+        return 130

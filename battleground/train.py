@@ -1,0 +1,229 @@
+"""Train one task (a variant and a seed) and write its run record after every epoch.
+
+The loop is built for speed: the data already lives on the device (``battleground.data``), each
+epoch's order is a permutation drawn on the device, batches are index lookups, and the only host
+syncs are one per epoch for the train loss and a few for evaluation.
+
+Everything a run mutates lives in one :class:`RunState`, so checkpointing it is enough to
+resume a run exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from battleground import flops, models, provenance, records
+from battleground.config import TrainConfig
+from battleground.data import Splits
+from battleground.spec import Task
+
+EVAL_BATCH = 2_000  # large batches: evaluating 8,000 images takes 4 forward passes
+OPTIMIZERS = {"SGD": torch.optim.SGD}  # PyTorch defaults besides the learning rate
+LOSSES = {"cross_entropy": F.cross_entropy}
+
+
+@dataclass
+class RunState:
+    """All mutable state of a run: checkpoint this and the run resumes where it stopped."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    order: torch.Generator  # draws each epoch's batch order, on the training device
+    epoch: int = 0  # epochs completed
+    record: dict = field(default_factory=dict)  # the run record so far
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    loss: float
+    accuracy: float
+    prediction_counts: list[int]  # how often each class was predicted
+
+
+def _lookup(table: dict, name: str, what: str):
+    if name not in table:
+        raise ValueError(f"unknown {what} {name!r}; known: {', '.join(table)}")
+    return table[name]
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    return _lookup(OPTIMIZERS, config.optimizer, "optimizer")(model.parameters(), lr=config.lr)
+
+
+def init_state(task: Task, device: torch.device) -> RunState:
+    """A fresh model, optimizer and order generator, all seeded from ``task.seed``."""
+    torch.manual_seed(task.seed)  # the weight initialisation
+    model = models.build(task.variant).to(device)
+    order = torch.Generator(device=device).manual_seed(task.seed)
+    return RunState(model=model, optimizer=make_optimizer(model, task.config), order=order)
+
+
+def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y) -> torch.Tensor:
+    """One SGD step on a batch; returns the batch's mean loss as a device tensor (no host sync)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+def train_epoch(state: RunState, splits: Splits, config: TrainConfig) -> float:
+    """One pass over the training images in a fresh random order; returns the mean train loss."""
+    loss_fn = _lookup(LOSSES, config.loss, "loss")
+    state.model.train()
+    n = len(splits.train_y)
+    order = torch.randperm(n, generator=state.order, device=splits.train_y.device)
+    total = torch.zeros((), device=splits.train_y.device)
+    for start in range(0, n, config.batch_size):
+        batch = order[start : start + config.batch_size]
+        loss = training_step(state.model, state.optimizer, loss_fn, splits.train_x[batch], splits.train_y[batch])
+        total += loss * len(batch)
+    state.epoch += 1
+    return (total / n).item()  # the epoch's one host sync
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, config: TrainConfig) -> Evaluation:
+    """Mean loss, accuracy and predicted-class counts over all of ``x``, in a few large batches."""
+    loss_fn = _lookup(LOSSES, config.loss, "loss")
+    model.eval()
+    loss_sum = torch.zeros((), device=x.device)
+    counts = torch.zeros(models.CLASSES, dtype=torch.long, device=x.device)
+    correct = torch.zeros((), dtype=torch.long, device=x.device)
+    for start in range(0, len(y), EVAL_BATCH):
+        logits = model(x[start : start + EVAL_BATCH])
+        targets = y[start : start + EVAL_BATCH]
+        loss_sum += loss_fn(logits, targets, reduction="sum")
+        predictions = logits.argmax(dim=1)
+        correct += (predictions == targets).sum()
+        counts += torch.bincount(predictions, minlength=models.CLASSES)
+    return Evaluation(loss_sum.item() / len(y), correct.item() / len(y), counts.tolist())
+
+
+def measure_flops(model: nn.Module, splits: Splits, config: TrainConfig) -> flops.StepFlops:
+    """FLOPs of one training step, measured on a copy so the run's model, optimizer and RNG
+    stay untouched."""
+    twin = copy.deepcopy(model)
+    optimizer, loss_fn = make_optimizer(twin, config), _lookup(LOSSES, config.loss, "loss")
+    x, y = splits.train_x[: config.batch_size], splits.train_y[: config.batch_size]
+    with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
+        return flops.step_flops(lambda: training_step(twin, optimizer, loss_fn, x, y))
+
+
+def epochs_in_budget(budget_s: float, epoch_s: float) -> int:
+    """How many epochs of ``epoch_s`` seconds fit in ``budget_s`` (at least one)."""
+    return max(1, math.floor(budget_s / epoch_s))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlops,
+               timed_epoch_s: float | None, epochs_planned: int, device: torch.device) -> dict:
+    """The record of a run that has not finished an epoch yet."""
+    n_train = len(splits.train_y)
+    return {
+        "schema": records.SCHEMA,
+        "investigation": task.investigation,
+        "variant": task.variant.name,
+        "seed": task.seed,
+        "status": "running",
+        "model": {
+            "family": task.variant.family,
+            "params": models.full_params(task.variant),
+            "parameters": models.parameter_count(state.model),
+        },
+        "config": task.config.as_dict(),
+        "data": {"source": splits.source, "train_images": n_train,
+                 "val_images": len(splits.val_y), "test_images": len(splits.test_y)},
+        "flops": {
+            "per_step_profiler": step.profiler,
+            "per_step_complete": step.complete,
+            "steps_per_epoch": math.ceil(n_train / task.config.batch_size),
+        },
+        "timed_epoch_s": timed_epoch_s,
+        "epochs_planned": epochs_planned,
+        "environment": provenance.environment(device),
+        "started": _now(),
+        "finished": None,
+        "epochs": {name: [] for name in records.EPOCH_COLUMNS},
+        "val_prediction_counts": None,
+        "test_accuracy": None,
+    }
+
+
+def _append_epoch(record: dict, epoch: int, train_loss: float, seconds: float, val: Evaluation) -> None:
+    flops_per_epoch = record["flops"]["steps_per_epoch"] * record["flops"]["per_step_profiler"]
+    row = {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "val_loss": val.loss,
+        "val_accuracy": val.accuracy,
+        "seconds": seconds,
+        # The profiler's count, as the published battleground; scale by
+        # flops.per_step_complete / per_step_profiler for the complete count.
+        "cumulative_flops": epoch * flops_per_epoch,
+    }
+    for name in records.EPOCH_COLUMNS:
+        record["epochs"][name].append(row[name])
+    record["val_prediction_counts"] = val.prediction_counts
+
+
+def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True) -> dict:
+    """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
+
+    Without ``task.config.epochs``, one timed epoch sets the epoch count (``floor(budget / epoch
+    seconds)``) and the model is then re-initialised with the same seed. An epoch's ``seconds``
+    are its training time; evaluation is not included. A non-finite train loss ends the run as
+    ``diverged``.
+    """
+    config = task.config
+    path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
+    state = init_state(task, device)
+    step = measure_flops(state.model, splits, config)
+    timed_epoch_s, epochs = None, config.epochs
+    if epochs is None:
+        if progress:
+            tqdm.write(f"{task.variant.name} seed {task.seed}: timing one epoch for the {config.budget_s:g} s budget")
+        start = time.perf_counter()
+        train_epoch(state, splits, config)
+        timed_epoch_s = time.perf_counter() - start
+        epochs = epochs_in_budget(config.budget_s, timed_epoch_s)
+        state = init_state(task, device)  # the timing epoch trained this model: start afresh
+    state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
+    records.write_record(path, state.record)
+
+    bar = tqdm(total=epochs, desc=f"{task.variant.name} seed {task.seed}", unit="epoch", disable=not progress)
+    try:
+        with bar:
+            while state.epoch < epochs and state.record["status"] == "running":
+                start = time.perf_counter()
+                train_loss = train_epoch(state, splits, config)
+                seconds = time.perf_counter() - start
+                val = evaluate(state.model, splits.val_x, splits.val_y, config)
+                _append_epoch(state.record, state.epoch, train_loss, seconds, val)
+                if not math.isfinite(train_loss):
+                    state.record.update(status="diverged", finished=_now())
+                records.write_record(path, state.record)
+                bar.set_postfix(val_acc=f"{val.accuracy:.4f}", train_loss=f"{train_loss:.4f}", refresh=False)
+                bar.update()
+    except KeyboardInterrupt:
+        state.record.update(status="interrupted", finished=_now())
+        records.write_record(path, state.record)
+        raise
+    if state.record["status"] == "running":
+        test = evaluate(state.model, splits.test_x, splits.test_y, config)
+        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now())
+        records.write_record(path, state.record)
+    return state.record

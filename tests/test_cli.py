@@ -1,0 +1,101 @@
+"""The command line, end to end: the activation-functions smoke configuration trains for real."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from battleground import records
+from battleground.cli import main
+
+INVESTIGATION = "activation-functions"
+SIMPLE = "SimpleNet2[activation=ReLU,depth=0]"
+
+
+def test_smoke_run_writes_complete_records_lists_them_and_skips_them_next_time(data_dir, tmp_path, capsys):
+    runs = tmp_path / "runs"
+    smoke = ["run", INVESTIGATION, "--smoke", "--device", "cpu", "--data-dir", str(data_dir), "--runs-dir", str(runs)]
+    assert main(smoke) == 0
+    loaded = records.load_runs(runs, INVESTIGATION)
+    assert sorted(r["variant"] for r in loaded) == ["LeNet5[activation=tanh]", SIMPLE]
+    for record in loaded:
+        assert record["status"] == "complete" and record["seed"] == 1729
+        assert record["epochs"]["epoch"] == [1, 2] and record["config"]["train_size"] == 2_000
+        assert record["data"]["train_images"] == 2_000
+    assert f"{SIMPLE} seed 1729" in capsys.readouterr().err  # the progress bar
+
+    assert main(["list", "--runs-dir", str(runs)]) == 0
+    listing = capsys.readouterr().out
+    assert f"{SIMPLE}: 1729 complete (2 epochs, val " in listing
+    assert "SimpleNet2[activation=none,depth=0]: 1729 not run; 271828 not run; 314159 not run" in listing
+
+    paths = {r["variant"]: records.record_path(runs, INVESTIGATION, r["variant"], 1729) for r in loaded}
+    mtimes = {name: path.stat().st_mtime_ns for name, path in paths.items()}
+    assert main(smoke) == 0
+    assert capsys.readouterr().out.count("complete record exists (--force retrains)") == 2
+    assert {name: path.stat().st_mtime_ns for name, path in paths.items()} == mtimes  # not rewritten
+
+    assert main([*smoke, "--variant", SIMPLE, "--force"]) == 0
+    assert paths[SIMPLE].stat().st_mtime_ns != mtimes[SIMPLE]
+    assert paths["LeNet5[activation=tanh]"].stat().st_mtime_ns == mtimes["LeNet5[activation=tanh]"]
+
+
+def test_variant_seed_and_epochs_select_one_run(data_dir, tmp_path):
+    runs = tmp_path / "runs"
+    argv = ["run", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--seed", "42", "--epochs", "1",
+            "--data-dir", str(data_dir), "--runs-dir", str(runs)]
+    assert main(argv) == 0
+    (record,) = records.load_runs(runs)
+    assert (record["variant"], record["seed"], record["epochs"]["epoch"]) == (SIMPLE, 42, [1])
+    assert record["config"]["epochs"] == 1 and record["timed_epoch_s"] is None
+
+
+def test_a_budget_replaces_fixed_epochs_and_is_recorded(data_dir, tmp_path):
+    runs = tmp_path / "runs"
+    argv = ["run", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--budget", "0.05s",
+            "--data-dir", str(data_dir), "--runs-dir", str(runs)]
+    assert main(argv) == 0
+    (record,) = records.load_runs(runs)
+    assert record["config"]["budget_s"] == 0.05 and record["config"]["epochs"] is None
+    assert record["timed_epoch_s"] > 0 and record["status"] == "complete"
+
+
+CUDA_MISSING = pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+
+
+@pytest.mark.parametrize(
+    "argv, status, message",
+    [
+        (["run", "no-such-thing"], 2, "unknown investigation 'no-such-thing'; known: activation-functions"),
+        (["run", INVESTIGATION, "--variant", "MLP"], 2,
+         f"has no variant 'MLP'; its variants: SimpleNet2[activation=none,depth=0], {SIMPLE}, "),
+        (["run", INVESTIGATION, "--device", "tpu"], 2, "unknown device 'tpu'; known: auto, cpu, cuda"),
+        pytest.param(["run", INVESTIGATION, "--device", "cuda"], 2, "--device cuda: CUDA is not available",
+                     marks=CUDA_MISSING),
+        (["run", INVESTIGATION, "--budget", "4 hours"], 2, "budget '4 hours' is not a positive number"),
+        (["run", INVESTIGATION, "--epochs", "0"], 2, "--epochs 0: expected a whole number >= 1"),
+    ],
+)
+def test_mistakes_end_with_one_clear_line(argv, status, message, capsys):
+    assert main(argv) == status
+    err = capsys.readouterr().err
+    assert err.startswith("battleground: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_folder_without_data_is_one_clear_line(tmp_path, capsys):
+    argv = ["run", INVESTIGATION, "--smoke", "--data-dir", str(tmp_path), "--runs-dir", str(tmp_path / "runs")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == (f"battleground: error: {tmp_path}: expected the IDX files train-images-idx3-ubyte[.gz], "
+                   "train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] "
+                   "in this folder or in its subfolder mnist/\n")
+
+
+def test_a_broken_record_is_one_clear_line(tmp_path, capsys):
+    broken = records.record_path(tmp_path, INVESTIGATION, SIMPLE, 1729)
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"schema": 1, "investigation"')
+    assert main(["list", "--runs-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert str(broken) in err and "perhaps truncated" in err and err.count("\n") == 1

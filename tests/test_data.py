@@ -1,0 +1,158 @@
+"""Loading MNIST: the IDX reader, the Hugging Face path, and the splits on the device."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from battleground import data
+from battleground.config import DEFAULTS
+
+MNIST_TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
+@pytest.fixture(scope="module")
+def mnist(data_dir) -> data.Arrays:
+    return data.load_idx(data.idx_folder(data_dir, "mnist"))
+
+
+def test_mnist_from_idx_files_matches_the_published_statistics(mnist):
+    assert mnist.train_images.shape == (60_000, 28, 28)
+    assert mnist.test_images.shape == (10_000, 28, 28)
+    pixels = mnist.train_images.astype(np.float64) / 255.0
+    assert pixels.mean() == pytest.approx(0.1306604762738429, rel=1e-12)
+    assert pixels.std() == pytest.approx(0.30810780385646264, rel=1e-12)
+    assert np.bincount(mnist.train_labels).tolist() == MNIST_TRAIN_LABEL_COUNTS
+
+
+def test_fashion_mnist_loads_from_its_subfolder(data_dir):
+    fashion = data.load_arrays("fashion-mnist", data_dir)
+    assert fashion.train_images.shape == (60_000, 28, 28)
+    assert np.bincount(fashion.train_labels).tolist() == [6_000] * 10
+
+
+def test_a_folder_of_idx_files_works_directly_and_gzip_is_optional(data_dir, tmp_path, mnist):
+    for name in data.IDX_FILES.values():  # uncompressed copies, straight in the folder
+        with gzip.open(data_dir / "mnist" / f"{name}.gz", "rb") as src, open(tmp_path / name, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    plain = data.load_arrays("mnist", tmp_path)
+    assert np.array_equal(plain.test_images, mnist.test_images)
+    assert np.array_equal(plain.train_labels, mnist.train_labels)
+
+
+def test_the_environment_variable_points_at_the_data(data_dir, monkeypatch, mnist):
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(data_dir))
+    assert np.array_equal(data.load_arrays("mnist").test_labels, mnist.test_labels)
+
+
+def _write_idx(path, magic, shape, payload_size=None):
+    header = np.array([magic, *shape], dtype=">i4").tobytes()
+    path.write_bytes(header + bytes(int(np.prod(shape)) if payload_size is None else payload_size))
+    return path
+
+
+@pytest.mark.parametrize(
+    "magic, shape, payload_size, wanted",
+    [
+        (data.LABEL_MAGIC, (5, 28, 28), None, "expected IDX magic number 2051 (images), found 2049"),
+        (data.IMAGE_MAGIC, (5, 28, 27), None, "expected 28x28 images, found 28x27"),
+        (data.IMAGE_MAGIC, (5, 28, 28), 100, "expected 3936 bytes for 5x28x28 values, found 116 bytes"),
+    ],
+)
+def test_a_broken_idx_file_is_named_with_what_was_expected(tmp_path, magic, shape, payload_size, wanted):
+    path = _write_idx(tmp_path / "train-images-idx3-ubyte", magic, shape, payload_size)
+    with pytest.raises(data.DataError) as error:
+        data.read_idx(path, data.IMAGE_MAGIC)
+    assert str(path) in str(error.value) and wanted in str(error.value)
+
+
+def test_a_short_header_and_a_corrupt_gzip_are_clear_errors(tmp_path):
+    short = tmp_path / "t10k-labels-idx1-ubyte"
+    short.write_bytes(b"\x00\x00\x08")
+    with pytest.raises(data.DataError, match="expected an IDX header of 8 bytes, found 3 bytes"):
+        data.read_idx(short, data.LABEL_MAGIC)
+    corrupt = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    corrupt.write_bytes(b"not gzip at all")
+    with pytest.raises(data.DataError, match="cannot read the file"):
+        data.read_idx(corrupt, data.LABEL_MAGIC)
+
+
+def test_a_missing_file_or_folder_names_what_was_expected(tmp_path, data_dir):
+    with pytest.raises(data.DataError, match="in this folder or in its subfolder mnist/"):
+        data.load_arrays("mnist", tmp_path)
+    for name in data.IDX_FILES.values():
+        if name != "t10k-labels-idx1-ubyte":
+            shutil.copy(data_dir / "mnist" / f"{name}.gz", tmp_path)
+    with pytest.raises(data.DataError, match="expected the file t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz"):
+        data.load_arrays("mnist", tmp_path)
+
+
+def test_mismatched_image_and_label_counts_are_refused(tmp_path, data_dir):
+    for name in data.IDX_FILES.values():
+        if name != "t10k-labels-idx1-ubyte":
+            shutil.copy(data_dir / "mnist" / f"{name}.gz", tmp_path)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte", data.LABEL_MAGIC, (9_999,))
+    with pytest.raises(data.DataError, match="found 9999 labels for 10000 images"):
+        data.load_idx(tmp_path)
+
+
+def test_splits_are_float_pixels_and_long_labels_of_the_right_sizes(mnist):
+    splits = data.make_splits(mnist, DEFAULTS, "cpu")
+    assert [len(t) for t in (splits.train_x, splits.val_x, splits.test_x)] == [60_000, 8_000, 2_000]
+    assert splits.train_x.shape[1:] == (1, 28, 28) and splits.train_x.dtype == torch.float32
+    assert splits.val_y.dtype == torch.int64
+    assert splits.train_x.min() == 0.0 and splits.train_x.max() == 1.0
+    assert splits.train_x.double().mean().item() == pytest.approx(0.1306604762738429, rel=1e-6)
+    assert torch.equal(splits.train_y, torch.tensor(mnist.train_labels).long())
+
+
+def _rows(images: torch.Tensor) -> set[bytes]:
+    return {image.numpy().tobytes() for image in images}
+
+
+def test_validation_and_test_partition_the_test_images_by_a_fixed_seed(mnist):
+    splits = data.make_splits(mnist, DEFAULTS, "cpu")
+    again = data.make_splits(mnist, DEFAULTS, "cpu")
+    other = data.make_splits(mnist, DEFAULTS.replace(val_split_seed=1), "cpu")
+    assert torch.equal(splits.val_x, again.val_x) and torch.equal(splits.test_y, again.test_y)
+    assert not torch.equal(splits.val_y, other.val_y)
+    val, test = _rows(splits.val_x), _rows(splits.test_x)
+    everything = _rows(torch.from_numpy(mnist.test_images.astype(np.float32) / 255.0).unsqueeze(1))
+    assert len(everything) == 10_000  # MNIST's test images are all distinct, so rows identify them
+    assert not val & test and val | test == everything
+    labels = torch.cat([splits.val_y, splits.test_y])
+    assert torch.bincount(labels).tolist() == np.bincount(mnist.test_labels).tolist()
+
+
+def test_train_size_takes_the_first_training_images(mnist):
+    full = data.make_splits(mnist, DEFAULTS, "cpu")
+    small = data.make_splits(mnist, DEFAULTS.replace(train_size=2_000), "cpu")
+    assert torch.equal(small.train_x, full.train_x[:2_000])
+    assert torch.equal(small.val_x, full.val_x)
+
+
+def test_the_hugging_face_path_reads_the_hubs_parquet_layout_like_the_idx_files(mnist, tmp_path):
+    import datasets
+    from PIL import Image  # the hub stores PNGs; datasets decodes them with Pillow
+
+    features = datasets.Features(
+        {"image": datasets.Image(), "label": datasets.ClassLabel(names=[str(d) for d in range(10)])}
+    )
+    files = {}
+    for part, count in (("train", 2_000), ("test", 10_000)):
+        images, labels = getattr(mnist, f"{part}_images")[:count], getattr(mnist, f"{part}_labels")[:count]
+        table = datasets.Dataset.from_dict(
+            {"image": [Image.fromarray(image) for image in images], "label": labels.tolist()}, features=features
+        )
+        files[part] = str(tmp_path / f"{part}.parquet")
+        table.to_parquet(files[part])
+
+    hub = data.load_hub("mnist", data_files=files)
+    config = DEFAULTS.replace(train_size=2_000)
+    from_hub, from_idx = data.make_splits(hub, config, "cpu"), data.make_splits(mnist, config, "cpu")
+    for name in ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y"):
+        assert torch.equal(getattr(from_hub, name), getattr(from_idx, name)), name
