@@ -43,7 +43,7 @@ def nines(accuracy: float | None) -> float | None:
 def nines_ticks() -> dict[str, list]:
     """Tick positions on the nines scale and their labels as accuracies (90%, 99%, 99.9%, …)."""
     return {
-        "vals": [round(nines(a), 6) for a in NINES_TICKS],
+        "vals": [round(nines(a), 6) + 0.0 for a in NINES_TICKS],  # + 0.0: no -0.0
         "text": [f"{a * 100:.3f}".rstrip("0").rstrip(".") + "%" for a in NINES_TICKS],
     }
 
@@ -113,20 +113,18 @@ def seed_band(curves: list[dict[str, list]]) -> dict[str, list]:
 
 
 def labels(variants: Sequence[Variant]) -> dict[str, str]:
-    """Short legend labels: only the parameters that differ among the chart's variants."""
-    if len(variants) <= 1:
-        return {v.name: v.name for v in variants}
-    families = {v.family for v in variants}
+    """Short legend labels: of one family, only the parameters that differ among the chart's
+    variants (``ReLU``, or ``activation=ReLU, depth=1``); otherwise the full names."""
+    full = {v.name: v.name for v in variants}
+    if len(variants) <= 1 or len({v.family for v in variants}) > 1:
+        return full
     keys = sorted({k for v in variants for k, _ in v.params})
     varying = [k for k in keys if len({str(v.kwargs.get(k)) for v in variants}) > 1]
     out = {}
     for v in variants:
         parts = [str(v.kwargs.get(k)) if len(varying) == 1 else f"{k}={v.kwargs.get(k)}" for k in varying]
-        label = ", ".join(parts) or v.name
-        out[v.name] = f"{v.family} {label}" if len(families) > 1 and parts else label
-    if len(set(out.values())) < len(out):  # two variants would look the same: fall back to names
-        return {v.name: v.name for v in variants}
-    return out
+        out[v.name] = ", ".join(parts) or v.name
+    return out if len(set(out.values())) == len(out) else full
 
 
 def chart_runs(chart: ChartDef, inv: InvestigationData) -> list[tuple[Variant, list[Run]]]:

@@ -436,8 +436,20 @@ def model_sources(path: Path) -> dict[str, str]:
 # --- runs ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RecordedVariant(Variant):
+    """A variant known only from a record: its name is the record's, whatever its parameters."""
+
+    recorded_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.recorded_name
+
+
 def _record_variant(record: dict) -> Variant:
-    return Variant(record["model"]["family"], tuple(sorted(record["model"]["params"].items())))
+    params = tuple(sorted(record["model"]["params"].items()))
+    return RecordedVariant(record["model"]["family"], params, record["variant"])
 
 
 def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str]) -> InvestigationData:

@@ -66,7 +66,6 @@ def run_row(record: dict) -> dict[str, Any]:
     """The raw values of one run's row."""
     flops, epochs = record["flops"], record["epochs"]
     accs = [a for a in epochs["val_accuracy"] if a is not None]
-    finals = [a for a in epochs["val_accuracy"]]
     return {
         "variant": record["variant"],
         "seed": record["seed"],
@@ -75,9 +74,9 @@ def run_row(record: dict) -> dict[str, Any]:
         "flops_complete": flops["per_step_complete"] * flops["steps_per_epoch"],
         "epochs": len(epochs["epoch"]),
         "best_val": max(accs) if accs else None,
-        "final_val": finals[-1] if finals else None,
+        "final_val": epochs["val_accuracy"][-1] if epochs["val_accuracy"] else None,
         "test": record["test_accuracy"],
-        "train_time": sum(s for s in epochs["seconds"] if s is not None),
+        "train_time": float(f"{sum(s for s in epochs['seconds'] if s is not None):.6g}"),
         "device": record["environment"]["device"],
         "status": record["status"],
     }
