@@ -149,3 +149,21 @@ def test_the_real_site_source_builds(tmp_path):
     assert {"index.html", "activation-functions.html", "methodology.html", "models.html", "about.html"} <= set(result.written)
     assert any("has no runs" in w for w in result.warnings)
     assert "No results yet" in (tmp_path / "site" / "activation-functions.html").read_text(encoding="utf-8")
+
+
+def test_preview_server_listens_on_loopback_only_and_serves_under_its_prefix(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from battleground.site.serve import start_in_thread
+
+    (tmp_path / "index.html").write_text("<p>hi</p>", encoding="utf-8")
+    server, url = start_in_thread(tmp_path, prefix="/sub/site/")
+    try:
+        assert server.server_address[0] == "127.0.0.1" and url.endswith("/sub/site/")
+        assert urllib.request.urlopen(url + "index.html").read() == b"<p>hi</p>"
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url.replace("/sub/site/", "/index.html"))
+    finally:
+        server.shutdown()
+        server.server_close()

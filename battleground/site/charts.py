@@ -206,7 +206,7 @@ def download_json(chart: ChartDef, inv: InvestigationData) -> str:
             })
     document = {"investigation": inv.spec.name, "chart": chart.id, "title": chart.title,
                 "flops_shown": chart.flops, "runs": runs}
-    return json.dumps(document, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def download_csv(chart: ChartDef, inv: InvestigationData) -> str:
