@@ -274,3 +274,17 @@ def test_a_page_opened_from_disk_draws_its_charts(watched, site):
     assert (site / href).is_file()
     page.click("#theme-toggle")  # localStorage works, or fails quietly, from file://
     assert w.problems == []
+
+
+def test_hover_names_the_variant_epoch_flops_and_accuracy_as_text(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    page.select_option(f"#{figure} select[data-control=seed]", "1729")
+    page.wait_for_function(f"document.querySelector('#{figure} .plot').data.every(t => t.hoverinfo !== 'skip')")
+    index = page.evaluate(f"""() => document.querySelector('#{figure} .plot').data
+        .findIndex(t => t.meta[0].includes('alert'))""")
+    page.evaluate(f"() => Plotly.Fx.hover(document.querySelector('#{figure} .plot'), [{{curveNumber: {index}, pointNumber: 4}}])")
+    text = page.locator(f"#{figure} g.hovertext").first.text_content()
+    assert sample.EVIL in text and "epoch 5" in text and "FLOPs" in text and "val. accuracy" in text
+    assert w.problems == []
