@@ -1,0 +1,132 @@
+"""The build: read and validate everything, render every file, then write the site in one swap.
+
+``python build.py`` runs :func:`main`. Output goes to a temporary folder beside the target and
+replaces it only once every file is written, so a failed build leaves the previous site intact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from battleground.records import RecordError
+from battleground.site import assets, content, pages
+from battleground.spec import Investigation
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    written: dict[str, int]  # relative path -> bytes
+    warnings: list[str]
+    seconds: float
+
+
+def discover_investigations() -> dict[str, Investigation]:
+    from experiments import discover  # torch-free by contract
+
+    return discover()
+
+
+def build(
+    out: Path | str = ROOT / "_site",
+    runs: Path | str = ROOT / "runs",
+    src: Path | str = ROOT / "site_src",
+    models: Path | str | None = ROOT / "battleground" / "models.py",
+    strict: bool = False,
+    investigations: dict[str, Investigation] | None = None,
+    node_modules: Path | str = ROOT / "node_modules",
+) -> BuildResult:
+    """Build the site into ``out``; raises :class:`content.SiteError` or :class:`RecordError`."""
+    started = time.perf_counter()
+    out = Path(out).resolve()
+    investigations = discover_investigations() if investigations is None else investigations
+    context = content.read_context(Path(src), Path(runs), investigations, Path(models) if models else None, strict)
+    files = pages.render_site(context)
+    static = assets.asset_files(Path(node_modules))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    written: dict[str, int] = {}
+    try:
+        for relative, value in sorted({**static, **files}.items()):
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(value, Path):
+                shutil.copyfile(value, target)
+            else:
+                target.write_bytes(value.encode("utf-8"))
+            written[relative] = target.stat().st_size
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildResult(out, written, context.warnings, time.perf_counter() - started)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Put ``staging`` where ``out`` is; the old site is removed only after the new one is in place."""
+    os.chmod(staging, 0o755)
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""
+
+
+def report(result: BuildResult, stream=sys.stdout) -> None:
+    """What was written: pages and data one by one, assets summed up, and the time taken."""
+    shown = {k: v for k, v in result.written.items() if not k.startswith("static/") and k != "favicon.svg"}
+    for relative, size in shown.items():
+        print(f"  {relative:<52} {_size(size):>10}", file=stream)
+    asset_bytes = sum(v for k, v in result.written.items() if k not in shown)
+    pages_count = sum(1 for k in shown if k.endswith(".html"))
+    print(f"  {'static/ and favicon.svg':<52} {_size(asset_bytes):>10}  ({len(result.written) - len(shown)} files)",
+          file=stream)
+    print(f"wrote {pages_count} pages, {len(shown) - pages_count} data files and "
+          f"{len(result.written) - len(shown)} assets ({_size(sum(result.written.values()))}) to {result.out} "
+          f"in {result.seconds:.2f} s", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build the static site from site_src/ and runs/.")
+    parser.add_argument("--out", type=Path, default=ROOT / "_site", help="output folder (default: _site/)")
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs", help="run records (default: runs/)")
+    parser.add_argument("--src", type=Path, default=ROOT / "site_src", help="pages (default: site_src/)")
+    parser.add_argument("--models", type=Path, default=ROOT / "battleground" / "models.py",
+                        help="the model source shown on the models page (default: battleground/models.py)")
+    parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs")
+    parser.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
+    args = parser.parse_args(argv)
+    try:
+        result = build(args.out, args.runs, args.src, args.models, args.strict)
+    except (content.SiteError, RecordError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        print("build failed; nothing was written (the previous site, if any, is unchanged)", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    report(result)
+    if args.serve:
+        from battleground.site.serve import serve
+
+        serve(result.out, args.port)
+    return 0

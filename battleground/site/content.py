@@ -1,0 +1,526 @@
+"""Read everything the site shows into one validated context: pages, investigations, runs, models.
+
+The build reads first and writes last (pelican's habit): every problem in ``site_src/``, ``runs/``
+or ``battleground/models.py`` is found here, as a :class:`SiteError` that names the file, the
+field and what was expected, before a single output file is written.
+
+A page is ``site_src/<slug>.md``: YAML front matter between ``---`` lines, then Markdown. Block
+placeholders stand alone on a line, ``{{ chart: <id> }}``, ``{{ table: <id> }}``,
+``{{ model: <Class> }}``, ``{{ defaults }}`` or ``{{ investigations }}``; inline placeholders
+``{{ config.<name> }}`` put a training default (from :mod:`battleground.config`) into the prose.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from battleground import records
+from battleground.config import DEFAULTS, SEEDS, format_budget
+from battleground.spec import Investigation, Variant
+
+AXES_X = ("flops", "epochs", "seconds")
+AXES_Y = ("linear", "nines")
+FLOPS_METHODS = ("profiler", "complete")
+MNIST_TRAIN_IMAGES = 60_000  # a fact of the data set, not a setting
+FLOPS_METHOD = ("one training step (forward, backward, optimizer step) profiled with "
+                "torch.profiler (with_flops=True), times steps per epoch")
+
+
+class SiteError(ValueError):
+    """Content the site cannot use, naming the file, the field and what was expected."""
+
+    def __init__(self, path: Path | str, field: str, expected: str, found: Any = ...):
+        self.path, self.field, self.expected = str(path), field, expected
+        message = f"{path}: field '{field}': expected {expected}"
+        if found is not ...:
+            shown = repr(found)
+            message += f", found {shown[:80] + '…' if len(shown) > 80 else shown}"
+        super().__init__(message)
+
+
+# --- the context --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which variants a chart or table shows: a family, parameter values, or names."""
+
+    family: str | None = None
+    where: tuple[tuple[str, Any], ...] = ()
+    variants: tuple[str, ...] = ()
+
+    def matches(self, variant: Variant) -> bool:
+        if self.variants:
+            return variant.name in self.variants
+        if self.family is not None and variant.family != self.family:
+            return False
+        params = variant.kwargs
+        return all(key in params and str(params[key]) == str(value) for key, value in self.where)
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    id: str
+    title: str
+    selection: Selection
+    x: str = "flops"
+    y: str = "linear"
+    seed: int | str = SEEDS[0]  # a seed, or "all" for the min–max band across seeds
+    flops: str = "profiler"
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class TableDef:
+    id: str
+    title: str
+    selection: Selection
+    seed: int | str = "all"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One loaded record and the file it came from."""
+
+    path: Path
+    record: dict
+    variant: Variant
+
+
+@dataclass
+class Page:
+    slug: str
+    path: Path
+    title: str
+    summary: str
+    order: int
+    body: str  # Markdown, placeholders still in place
+    body_start: int  # the line number of the body's first line in the file, for messages
+    investigation: str | None = None
+    headline: str | None = None
+    charts: dict[str, ChartDef] = field(default_factory=dict)
+    tables: dict[str, TableDef] = field(default_factory=dict)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.slug}.html"
+
+
+@dataclass
+class InvestigationData:
+    """An investigation's declaration and its runs, with every variant the page can name."""
+
+    spec: Investigation
+    runs: list[Run]
+    variants: list[Variant]  # declared ones in order, then any others found only in records
+
+
+@dataclass
+class Context:
+    """Everything the renderer needs; nothing is read from disk after this is built."""
+
+    pages: list[Page]  # in navigation order
+    investigations: dict[str, InvestigationData]
+    defaults: dict[str, str]  # formatted training defaults for prose and the methodology table
+    models: dict[str, str]  # class name -> exact source text
+    models_path: Path | None
+    warnings: list[str]
+
+    def page(self, slug: str) -> Page | None:
+        return next((p for p in self.pages if p.slug == slug), None)
+
+    def investigation_pages(self) -> list[Page]:
+        return [p for p in self.pages if p.investigation]
+
+
+# --- training defaults, as the pages state them -------------------------------------------------
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def formatted_defaults() -> dict[str, str]:
+    """The methodology's numbers, formatted, all from :data:`battleground.config.DEFAULTS`."""
+    d = DEFAULTS
+    return {
+        "dataset": {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(d.dataset, d.dataset),
+        "batch_size": str(d.batch_size),
+        "optimizer": d.optimizer,
+        "lr": format(d.lr, "g"),
+        "loss": d.loss.replace("_", "-"),
+        "budget": format_budget(d.budget_s),
+        "budget_s": _count(int(d.budget_s)) if float(d.budget_s).is_integer() else str(d.budget_s),
+        "val_size": _count(d.val_size),
+        "test_size": _count(d.test_size),
+        "eval_size": _count(d.val_size + d.test_size),
+        "val_split_seed": str(d.val_split_seed),
+        "seed": str(SEEDS[0]),
+        "seeds": ", ".join(str(s) for s in SEEDS),
+        "train_size": _count(MNIST_TRAIN_IMAGES if d.train_size is None else d.train_size),
+        "steps_per_epoch": _count(-(-(MNIST_TRAIN_IMAGES if d.train_size is None else d.train_size) // d.batch_size)),
+        "flops_method": FLOPS_METHOD,
+    }
+
+
+DEFAULT_ROWS = (
+    # (key in formatted_defaults, what it is) for the methodology table, in reading order
+    ("dataset", "data set"),
+    ("train_size", "training images used"),
+    ("val_size", "validation images (accuracy axes)"),
+    ("test_size", "held-out test images"),
+    ("val_split_seed", "seed of the validation / test split"),
+    ("batch_size", "batch size"),
+    ("steps_per_epoch", "training steps per epoch"),
+    ("optimizer", "optimizer (PyTorch defaults besides the learning rate)"),
+    ("lr", "learning rate"),
+    ("loss", "loss"),
+    ("seeds", "seeds (the first is the default; all three draw the seed bands)"),
+    ("budget", "wall-clock training budget per run"),
+    ("flops_method", "training FLOPs"),
+)
+
+
+# --- front matter -------------------------------------------------------------------------------
+
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n?", re.S)
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+# field -> (type check, what is expected, required)
+_PAGE_FIELDS: dict[str, tuple[Any, str, bool]] = {
+    "title": (str, "a string", True),
+    "summary": (str, "a string", True),
+    "order": (int, "a whole number", True),
+    "investigation": (str, "the name of an investigation in experiments/", False),
+    "headline": (str, "the id of one of this page's charts", False),
+    "charts": (list, "a list of charts", False),
+    "tables": (list, "a list of tables", False),
+}
+_CHART_FIELDS = {
+    "id": (str, "an id of lower-case letters, digits and '-'", True),
+    "title": (str, "a string", True),
+    "caption": (str, "a string", False),
+    "family": (str, "a model family", False),
+    "where": (dict, "a mapping of model parameters to values", False),
+    "variants": (list, "a list of variant names", False),
+    "x": (str, "one of " + ", ".join(AXES_X), False),
+    "y": (str, "one of " + ", ".join(AXES_Y), False),
+    "seed": ((int, str), "a seed of the investigation or 'all'", False),
+    "flops": (str, "one of " + ", ".join(FLOPS_METHODS), False),
+}
+_TABLE_FIELDS = {
+    "id": _CHART_FIELDS["id"],
+    "title": (str, "a string", False),
+    "family": _CHART_FIELDS["family"],
+    "where": _CHART_FIELDS["where"],
+    "variants": _CHART_FIELDS["variants"],
+    "seed": _CHART_FIELDS["seed"],
+}
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
+    """(front matter, body, the body's first line number) of a page's text."""
+    match = _FRONT.match(text)
+    if not match:
+        raise SiteError(path, "(front matter)", "YAML front matter between two '---' lines at the top")
+    try:
+        meta = yaml.safe_load(match.group(1) or "")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 2} column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise SiteError(path, "(front matter)", f"valid YAML; it is malformed{where} ({problem})") from None
+    if not isinstance(meta, dict):
+        raise SiteError(path, "(front matter)", "a YAML mapping of fields", meta)
+    return meta, text[match.end():], text[: match.end()].count("\n") + 1
+
+
+def _check_fields(data: dict, spec: dict, path: Path, prefix: str) -> None:
+    unknown = sorted(set(map(str, data)) - set(spec))
+    if unknown:
+        raise SiteError(path, prefix + unknown[0], "one of the known fields: " + ", ".join(spec))
+    for name, (kind, expected, required) in spec.items():
+        if name not in data or data[name] is None:
+            if required:
+                raise SiteError(path, prefix + name, f"{expected} (the field is missing)")
+            continue
+        value = data[name]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise SiteError(path, prefix + name, expected, value)
+
+
+def _selection(item: dict, inv: InvestigationData, path: Path, prefix: str) -> Selection:
+    family = item.get("family")
+    known_families = sorted({v.family for v in inv.variants})
+    if family is not None and family not in known_families:
+        raise SiteError(path, prefix + "family", "a model family of investigation "
+                        f"'{inv.spec.name}': " + ", ".join(known_families), family)
+    names = item.get("variants") or []
+    known = {v.name for v in inv.variants}
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or name not in known:
+            raise SiteError(path, f"{prefix}variants[{i}]", f"a variant of investigation '{inv.spec.name}' "
+                            f"(declared in experiments/ or found in runs/), e.g. {inv.variants[0].name}", name)
+    where = item.get("where") or {}
+    selection = Selection(family, tuple(sorted((str(k), v) for k, v in where.items())), tuple(names))
+    if not any(selection.matches(v) for v in inv.variants):
+        raise SiteError(path, prefix.rstrip("."), f"a selection (family / where / variants) that matches at "
+                        f"least one variant of investigation '{inv.spec.name}'")
+    return selection
+
+
+def _seed(item: dict, inv: InvestigationData, path: Path, prefix: str, default: int | str) -> int | str:
+    seed = item.get("seed", default)
+    if seed != "all" and seed not in inv.spec.seeds:
+        raise SiteError(path, prefix + "seed", "one of the investigation's seeds "
+                        + ", ".join(map(str, inv.spec.seeds)) + " or 'all'", seed)
+    return seed
+
+
+def _enum(item: dict, name: str, allowed: tuple[str, ...], path: Path, prefix: str) -> str:
+    value = item.get(name, allowed[0])
+    if value not in allowed:
+        raise SiteError(path, prefix + name, "one of " + ", ".join(allowed), value)
+    return value
+
+
+def _items(meta: dict, key: str, spec: dict, path: Path) -> list[tuple[dict, str]]:
+    out, seen = [], set()
+    for i, item in enumerate(meta.get(key) or []):
+        prefix = f"{key}[{i}]."
+        if not isinstance(item, dict):
+            raise SiteError(path, f"{key}[{i}]", "a mapping with at least an id", item)
+        _check_fields(item, spec, path, prefix)
+        if not _ID.match(item["id"]):
+            raise SiteError(path, prefix + "id", spec["id"][1], item["id"])
+        if item["id"] in seen:
+            raise SiteError(path, prefix + "id", "an id not used by another entry of " + key, item["id"])
+        seen.add(item["id"])
+        out.append((item, prefix))
+    return out
+
+
+def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
+    """One page of ``site_src/``, its front matter validated against the investigations."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SiteError(path, "(file)", "UTF-8 text") from None
+    meta, body, body_start = split_front_matter(text, path)
+    _check_fields(meta, _PAGE_FIELDS, path, "")
+    page = Page(path.stem, path, meta["title"], meta["summary"], meta["order"], body, body_start)
+    name = meta.get("investigation")
+    if name is None:
+        for key in ("charts", "tables", "headline"):
+            if meta.get(key) is not None:
+                raise SiteError(path, key, "no charts, tables or headline on a page without 'investigation'")
+        return page
+    if name not in investigations:
+        raise SiteError(path, "investigation", "an investigation in experiments/: "
+                        + (", ".join(investigations) or "none"), name)
+    inv = investigations[name]
+    page.investigation = name
+    for item, prefix in _items(meta, "charts", _CHART_FIELDS, path):
+        page.charts[item["id"]] = ChartDef(
+            id=item["id"], title=item["title"], caption=item.get("caption") or "",
+            selection=_selection(item, inv, path, prefix),
+            x=_enum(item, "x", AXES_X, path, prefix), y=_enum(item, "y", AXES_Y, path, prefix),
+            seed=_seed(item, inv, path, prefix, inv.spec.seeds[0]),
+            flops=_enum(item, "flops", FLOPS_METHODS, path, prefix),
+        )
+    for item, prefix in _items(meta, "tables", _TABLE_FIELDS, path):
+        page.tables[item["id"]] = TableDef(
+            id=item["id"], title=item.get("title") or "", selection=_selection(item, inv, path, prefix),
+            seed=_seed(item, inv, path, prefix, "all"),
+        )
+    for table_id in page.tables:
+        if table_id in page.charts:
+            raise SiteError(path, "tables", "table ids that no chart uses (each names a download file)", table_id)
+    headline = meta.get("headline")
+    if headline is not None and headline not in page.charts:
+        raise SiteError(path, "headline", "the id of one of this page's charts: "
+                        + (", ".join(page.charts) or "none defined"), headline)
+    page.headline = headline or next(iter(page.charts), None)
+    return page
+
+
+# --- placeholders -------------------------------------------------------------------------------
+
+BLOCK = re.compile(r"^\{\{\s*([a-z]+)\s*(?::\s*([^\s{}]+)\s*)?\}\}\s*$")
+INLINE = re.compile(r"\{\{\s*config\.([a-z_]+)\s*\}\}")
+BLOCK_KINDS = ("chart", "table", "model", "defaults", "investigations")
+
+
+def placeholders(page: Page) -> list[tuple[int, str, str | None]]:
+    """(line number, kind, argument) of each block placeholder; checks every ``{{ … }}``."""
+    found = []
+    for number, line in enumerate(page.body.splitlines(), start=page.body_start):
+        match = BLOCK.match(line.strip())
+        where = f"body line {number}"
+        if match:
+            kind, arg = match.groups()
+            if kind not in BLOCK_KINDS:
+                raise SiteError(page.path, where, "a placeholder of kind " + ", ".join(BLOCK_KINDS), line.strip())
+            needs_arg = kind in ("chart", "table", "model")
+            if needs_arg != (arg is not None):
+                shape = f"{{{{ {kind}: <id> }}}}" if needs_arg else f"{{{{ {kind} }}}}"
+                raise SiteError(page.path, where, f"the placeholder written as {shape}", line.strip())
+            found.append((number, kind, arg))
+            continue
+        rest = INLINE.sub("", line)
+        if "{{" in rest or "}}" in rest:
+            raise SiteError(page.path, where, "a placeholder alone on its line ({{ chart: <id> }}, "
+                            "{{ table: <id> }}, …) or inline {{ config.<name> }}", line.strip())
+    return found
+
+
+def check_placeholders(page: Page, context: Context) -> None:
+    """Every placeholder of ``page`` names something that exists, where it may be used."""
+    for number, line in enumerate(page.body.splitlines(), start=page.body_start):
+        for name in INLINE.findall(line):
+            if name not in context.defaults:
+                raise SiteError(page.path, f"body line {number}", "{{ config.<name> }} with a name among "
+                                + ", ".join(sorted(context.defaults)), f"config.{name}")
+    used: dict[str, set[str]] = {"chart": set(), "table": set()}
+    for number, kind, arg in placeholders(page):
+        where = f"body line {number}"
+        if kind in ("chart", "table"):
+            defined = page.charts if kind == "chart" else page.tables
+            if arg not in defined:
+                raise SiteError(page.path, where, f"a {kind} defined in the front matter's '{kind}s': "
+                                + (", ".join(defined) or "none defined"), f"{kind}: {arg}")
+            used[kind].add(arg)
+        elif kind == "model":
+            if context.models_path is None or not context.models:
+                raise SiteError(page.path, where, "battleground/models.py to exist (the model source is "
+                                "read from it at build time; it comes with the torch side)", f"model: {arg}")
+            if arg not in context.models:
+                raise SiteError(page.path, where, f"a class defined in {context.models_path}: "
+                                + ", ".join(context.models), f"model: {arg}")
+        elif page.investigation and kind in ("defaults", "investigations"):
+            raise SiteError(page.path, where, f"no {{{{ {kind} }}}} on an investigation page")
+    for kind, defined in (("chart", page.charts), ("table", page.tables)):
+        for unused in sorted(set(defined) - used[kind]):
+            context.warnings.append(f"{page.path}: {kind} '{unused}' is defined but no {{{{ {kind}: {unused} }}}} places it")
+
+
+# --- models -------------------------------------------------------------------------------------
+
+
+def model_sources(path: Path) -> dict[str, str]:
+    """Each top-level class of ``path`` and its exact source text, read with ``ast``, never imported."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SiteError(path, "(file)", "the model definitions (the models page shows each class's "
+                        "source); it comes with the torch side, or pass --models PATH") from None
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as error:
+        raise SiteError(path, f"line {error.lineno}", f"Python source ({error.msg})") from None
+    lines = text.splitlines()
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            out[node.name] = "\n".join(lines[start - 1: node.end_lineno])
+    return out
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedVariant(Variant):
+    """A variant known only from a record: its name is the record's, whatever its parameters."""
+
+    recorded_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.recorded_name
+
+
+def _record_variant(record: dict) -> Variant:
+    params = tuple(sorted(record["model"]["params"].items()))
+    return RecordedVariant(record["model"]["family"], params, record["variant"])
+
+
+def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str]) -> InvestigationData:
+    """An investigation's records, checked against its declaration (folder, names, duplicates)."""
+    runs: list[Run] = []
+    seen: dict[tuple[str, int], Path] = {}
+    declared = {v.name: v for v in spec.variants}
+    extra: dict[str, Variant] = {}
+    for path in records.record_files(runs_dir, spec.name):
+        record = records.load_record(path)
+        if record["investigation"] != spec.name:
+            raise SiteError(path, "investigation", f"'{spec.name}' (the folder the record is in)",
+                            record["investigation"])
+        name = record["variant"]
+        variant = declared.get(name) or _record_variant(record)
+        key = (name, record["seed"])
+        if key in seen:
+            raise SiteError(path, "variant", f"one record per (variant, seed); {seen[key]} has the same", key)
+        seen[key] = path
+        if name not in declared and name not in extra:
+            extra[name] = variant
+            warnings.append(f"{path}: variant {name!r} is not declared in the investigation's experiments module")
+        if record["seed"] not in spec.seeds:
+            warnings.append(f"{path}: seed {record['seed']} is not one of the investigation's seeds")
+        runs.append(Run(path, record, variant))
+    variants = list(spec.variants) + [extra[n] for n in sorted(extra)]
+    return InvestigationData(spec, runs, variants)
+
+
+# --- the whole context --------------------------------------------------------------------------
+
+
+def read_context(
+    src: Path,
+    runs_dir: Path,
+    investigations: dict[str, Investigation],
+    models_path: Path | None,
+    strict: bool = False,
+) -> Context:
+    """Read and validate the whole site; raises :class:`SiteError` or ``records.RecordError``."""
+    src, runs_dir = Path(src), Path(runs_dir)
+    if not src.is_dir():
+        raise SiteError(src, "(folder)", "a folder of Markdown pages (site_src/)")
+    warnings: list[str] = []
+    data = {name: load_investigation(spec, runs_dir, warnings) for name, spec in investigations.items()}
+    if runs_dir.is_dir():
+        for folder in sorted(p for p in runs_dir.iterdir() if p.is_dir() and p.name not in data):
+            warnings.append(f"{folder}: runs of an investigation not declared in experiments/; ignored")
+    pages = sorted((read_page(p, data) for p in sorted(src.glob("*.md"))), key=lambda p: (p.order, p.slug))
+    if not any(p.slug == "index" for p in pages):
+        raise SiteError(src / "index.md", "(file)", "a home page, index.md")
+    pages.sort(key=lambda p: (p.slug != "index", p.order, p.slug))
+    uses_models = any(kind == "model" for p in pages for _, kind, _ in placeholders(p))
+    models = model_sources(models_path) if (uses_models and models_path is not None) else {}
+    context = Context(pages, data, formatted_defaults(), models, models_path if models else None, warnings)
+    with_page = set()
+    for page in pages:
+        check_placeholders(page, context)
+        if page.investigation:
+            if page.investigation in with_page:
+                raise SiteError(page.path, "investigation", "an investigation no other page writes up",
+                                page.investigation)
+            with_page.add(page.investigation)
+            if not data[page.investigation].runs:
+                message = (f"{page.path}: investigation '{page.investigation}' has no runs in "
+                           f"{runs_dir / page.investigation}; its page says 'no results yet'")
+                if strict:
+                    raise SiteError(page.path, "investigation", f"an investigation with runs (--strict); "
+                                    f"{runs_dir / page.investigation} holds no records", page.investigation)
+                warnings.append(message)
+    for name in data:
+        if name not in with_page:
+            warnings.append(f"investigation '{name}' has no page in {src} ({name}.md)")
+    return context

@@ -1,0 +1,141 @@
+"""Render the context into files: pure functions from the context to ``{relative path: text}``.
+
+One Jinja environment, made here, with autoescape on and undefined variables as errors. The
+prose of ``site_src/`` is trusted Markdown; everything that comes from front matter or records
+reaches the page through autoescaped templates, Plotly-escaped names or :func:`inline_json`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jinja2
+import markdown
+
+from battleground.site import charts, tables
+from battleground.site.content import BLOCK, DEFAULT_ROWS, INLINE, Context, Page
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SITE_NAME = "MNIST Battleground"
+NO_RESULTS = "No results yet"
+
+
+def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+    """The one Jinja environment of the build."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def data_path(investigation: str, name: str) -> str:
+    return f"data/{investigation}/{name}"
+
+
+def markdown_html(text: str) -> str:
+    return markdown.markdown(text, extensions=["extra", "sane_lists", "toc"], output_format="html")
+
+
+def _token(n: int) -> str:
+    return f"BGPLACEHOLDER{n}X"
+
+
+def render_prose(page: Page, context: Context, render_block) -> str:
+    """The page's Markdown as HTML, each block placeholder replaced by ``render_block(kind, arg)``."""
+    blocks, lines = [], []
+    for line in page.body.splitlines():
+        match = BLOCK.match(line.strip())
+        if match:
+            lines.extend(["", _token(len(blocks)), ""])
+            blocks.append(match.groups())
+        else:
+            lines.append(INLINE.sub(lambda m: context.defaults[m.group(1)], line))
+    html = markdown_html("\n".join(lines))
+    for n, (kind, arg) in enumerate(blocks):
+        html = re.sub(rf"<p>{_token(n)}</p>|{_token(n)}", lambda _: render_block(kind, arg), html, count=1)
+    return html
+
+
+def chart_dom_id(page: Page, chart_id: str) -> str:
+    return f"chart-{page.slug}-{chart_id}"
+
+
+def render_chart(env, page: Page, chart_id: str, context: Context, points: int, small: bool = False) -> str:
+    chart = page.charts[chart_id]
+    inv = context.investigations[page.investigation]
+    dom_id = chart_dom_id(page, chart_id) + ("-headline" if small else "")
+    spec = charts.chart_spec(chart, inv, dom_id, points, data_path(page.investigation, chart_id))
+    return env.get_template("chart.html").render(
+        chart=chart, spec=spec, data_json=charts.inline_json(spec), dom_id=dom_id, small=small,
+        json_href=data_path(page.investigation, f"{chart_id}.json"),
+        csv_href=data_path(page.investigation, f"{chart_id}.csv"),
+        no_results=NO_RESULTS,
+    )
+
+
+def render_table(env, page: Page, table_id: str, context: Context) -> str:
+    table = page.tables[table_id]
+    view = tables.table_view(table, context.investigations[page.investigation])
+    return env.get_template("table.html").render(
+        table=view, csv_href=data_path(page.investigation, f"{table_id}.csv"), no_results=NO_RESULTS)
+
+
+def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
+    """One page's HTML."""
+    used = {"charts": False, "tables": False}
+
+    def block(kind: str, arg: str | None) -> str:
+        if kind == "chart":
+            used["charts"] = True
+            return render_chart(env, page, arg, context, charts.PAGE_POINTS)
+        if kind == "table":
+            used["tables"] = True
+            return render_table(env, page, arg, context)
+        if kind == "model":
+            return env.get_template("model.html").render(
+                name=arg, source=context.models[arg], path="battleground/models.py")
+        if kind == "defaults":
+            rows = [(label, context.defaults[key]) for key, label in DEFAULT_ROWS]
+            return env.get_template("defaults.html").render(rows=rows)
+        if kind == "investigations":
+            cards = []
+            for other in context.investigation_pages():
+                inv = context.investigations[other.investigation]
+                headline = ""
+                if other.headline:
+                    used["charts"] = True
+                    headline = render_chart(env, other, other.headline, context, charts.HEADLINE_POINTS, small=True)
+                cards.append({"page": other, "runs": len(inv.runs),
+                              "expected": len(inv.spec.variants) * len(inv.spec.seeds), "headline": headline})
+            return env.get_template("investigations.html").render(cards=cards, no_results=NO_RESULTS)
+        raise AssertionError(kind)  # content.check_placeholders has ruled this out
+
+    content = render_prose(page, context, block)
+    inv = context.investigations.get(page.investigation) if page.investigation else None
+    return env.get_template("page.html").render(
+        site_name=SITE_NAME, page=page, nav=context.pages, content=content,
+        has_charts=used["charts"], has_tables=used["tables"],
+        no_runs=inv is not None and not inv.runs, no_results=NO_RESULTS,
+        investigation=inv,
+    )
+
+
+def render_site(context: Context, env: jinja2.Environment | None = None) -> dict[str, str]:
+    """Every page and data file of the site, by relative path; assets are copied separately."""
+    env = env or environment()
+    files: dict[str, str] = {}
+    for page in context.pages:
+        files[page.filename] = render_page(env, page, context)
+        if page.investigation:
+            inv = context.investigations[page.investigation]
+            for chart in page.charts.values():
+                files[data_path(page.investigation, f"{chart.id}.json")] = charts.download_json(chart, inv)
+                files[data_path(page.investigation, f"{chart.id}.csv")] = charts.download_csv(chart, inv)
+            for table in page.tables.values():
+                files[data_path(page.investigation, f"{table.id}.csv")] = tables.table_csv(table, inv)
+    return files

@@ -1,0 +1,131 @@
+"""Results tables: one row per run (or per declared run still missing), values and their display.
+
+Each cell is a ``(text, sort key)`` pair: the text is what the page shows, the sort key is what
+``static/js/tables.js`` sorts by when a header is clicked (numbers sort as numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from battleground.site.charts import rows_csv
+from battleground.site.content import InvestigationData, TableDef
+
+COLUMNS = (
+    # (key, header, numeric)
+    ("variant", "variant", False),
+    ("seed", "seed", True),
+    ("parameters", "parameters", True),
+    ("flops_profiler", "FLOPs / epoch (profiler)", True),
+    ("flops_complete", "FLOPs / epoch (complete)", True),
+    ("epochs", "epochs", True),
+    ("best_val", "best val. acc.", True),
+    ("final_val", "final val. acc.", True),
+    ("test", "test acc.", True),
+    ("train_time", "train time", True),
+    ("device", "hardware", False),
+    ("status", "status", False),
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: Any  # a number, a string, or None (sorts last)
+
+
+def si(value: float | None, unit: str = "") -> str:
+    """``19176000000`` -> ``19.18 G``: three or four significant digits and an SI prefix."""
+    if value is None:
+        return "–"
+    for factor, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.4g} {prefix}{unit}".rstrip()
+    return f"{value:.4g} {unit}".rstrip()
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.2f}%"
+
+
+def duration(seconds: float | None) -> str:
+    """``0.42 s``, ``12.3 s``, ``4 m 05 s``, ``3 h 59 m``."""
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} m {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} m"
+
+
+def run_row(record: dict) -> dict[str, Any]:
+    """The raw values of one run's row."""
+    flops, epochs = record["flops"], record["epochs"]
+    accs = [a for a in epochs["val_accuracy"] if a is not None]
+    return {
+        "variant": record["variant"],
+        "seed": record["seed"],
+        "parameters": record["model"]["parameters"],
+        "flops_profiler": flops["per_step_profiler"] * flops["steps_per_epoch"],
+        "flops_complete": flops["per_step_complete"] * flops["steps_per_epoch"],
+        "epochs": len(epochs["epoch"]),
+        "best_val": max(accs) if accs else None,
+        "final_val": epochs["val_accuracy"][-1] if epochs["val_accuracy"] else None,
+        "test": record["test_accuracy"],
+        "train_time": float(f"{sum(s for s in epochs['seconds'] if s is not None):.6g}"),
+        "device": record["environment"]["device"],
+        "status": record["status"],
+    }
+
+
+def _cells(row: dict[str, Any]) -> dict[str, Cell]:
+    shown = {
+        "parameters": "–" if row["parameters"] is None else f"{row['parameters']:,}",
+        "flops_profiler": si(row["flops_profiler"], "FLOP"),
+        "flops_complete": si(row["flops_complete"], "FLOP"),
+        "epochs": "–" if row["epochs"] is None else f"{row['epochs']:,}",
+        "best_val": percent(row["best_val"]),
+        "final_val": percent(row["final_val"]),
+        "test": percent(row["test"]),
+        "train_time": duration(row["train_time"]),
+    }
+    return {key: Cell(shown.get(key, "–" if row[key] is None else str(row[key])), row[key]) for key, _, _ in COLUMNS}
+
+
+def table_rows(table: TableDef, inv: InvestigationData) -> list[dict[str, Any]]:
+    """Raw rows: every run the table selects, and a 'not run' row for each declared
+    (variant, seed) without a record; variants in declaration order, then seeds."""
+    rows = []
+    seeds = inv.spec.seeds if table.seed == "all" else (table.seed,)
+    for variant in inv.variants:
+        if not table.selection.matches(variant):
+            continue
+        runs = {r.record["seed"]: r for r in inv.runs if r.variant.name == variant.name}
+        wanted = sorted(set(seeds) | ({s for s in runs} if table.seed == "all" else set()))
+        for seed in wanted:
+            if seed in runs:
+                rows.append(run_row(runs[seed].record))
+            elif variant in inv.spec.variants:
+                rows.append({key: None for key, _, _ in COLUMNS} | {
+                    "variant": variant.name, "seed": seed, "status": "not run"})
+    return rows
+
+
+def table_view(table: TableDef, inv: InvestigationData) -> dict:
+    """What the table template needs: headers and rows of display cells."""
+    rows = table_rows(table, inv)
+    return {
+        "id": table.id,
+        "title": table.title,
+        "columns": [{"key": k, "header": h, "numeric": n} for k, h, n in COLUMNS],
+        "rows": [_cells(r) for r in rows],
+        "runs": sum(1 for r in rows if r["status"] != "not run"),
+    }
+
+
+def table_csv(table: TableDef, inv: InvestigationData) -> str:
+    return rows_csv([k for k, _, _ in COLUMNS], table_rows(table, inv))

@@ -1,0 +1,50 @@
+"""The sample site of the golden test: fixture pages, fixture runs and fixture models, built
+with the real templates and assets. Shared by the golden test, the browser tests and
+``python -m tests.golden.regenerate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from battleground.site import builder
+from battleground.spec import Investigation, Variant, variant
+from experiments import discover
+from tests.site_fixtures import make_record, write_run
+from battleground import records
+
+HERE = Path(__file__).resolve().parent
+SRC, RUNS, MODELS, EXPECTED = HERE / "src", HERE / "runs", HERE / "models.py", HERE / "expected"
+EVIL = "<script>alert(1)</script>"
+
+# A second investigation with a page and no runs: its page must say "no results yet".
+NO_RUNS = Investigation(
+    name="depth-sample",
+    question="Does depth help SimpleNet2?",
+    variants=tuple(variant("SimpleNet2", depth=d, activation="ReLU") for d in (0, 1, 2)),
+)
+
+
+def investigations() -> dict[str, Investigation]:
+    return {**discover(), NO_RUNS.name: NO_RUNS}
+
+
+def write_runs(runs_dir: Path = RUNS) -> None:
+    """The fixture runs: a few activations, three seeds of ReLU, running and diverged runs, one
+    run long enough to be downsampled, and a variant whose name is markup."""
+    inv = "activation-functions"
+    for activation in ("ReLU", "tanh", "sigmoid", "none"):
+        for seed in ((1729, 271828, 314159) if activation == "ReLU" else (1729,)):
+            write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation=activation), seed, epochs=25)
+    write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation="SiLU"), 1729, epochs=9, status="running")
+    write_run(runs_dir, inv, variant("LeNet5", activation="ReLU"), 1729, epochs=400)
+    write_run(runs_dir, inv, variant("LeNet5", activation="tanh"), 1729, epochs=8, status="diverged")
+    evil = Variant("SimpleNet2", (("activation", EVIL), ("depth", 0)))
+    record = make_record(inv, evil, 1729, epochs=12)
+    record["variant"] = EVIL
+    record["environment"]["device"] = "<b>GPU</b> & co"
+    # not records.record_path: its file_stem keeps the "/" of "</script>", which makes a folder
+    records.write_record(runs_dir / inv / "markup-variant.seed1729.json", record)
+
+
+def build(out: Path, **kwargs) -> builder.BuildResult:
+    return builder.build(out, runs=RUNS, src=SRC, models=MODELS, investigations=investigations(), **kwargs)

@@ -1,0 +1,290 @@
+"""The built site in headless Chromium: pages load cleanly and offline, charts draw and respond to
+their controls, the theme toggles, and markup in a variant name stays text.
+
+Chromium is required: these tests fail, not skip, where it is missing (CI installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from battleground.site.serve import start_in_thread
+from tests.golden import sample
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = ["index.html", "activation-functions.html", "depth-sample.html", "methodology.html", "models.html"]
+PREFIX = "/sub/site/"
+
+
+def chromium_path() -> str:
+    path = os.environ.get("BATTLEGROUND_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("Chromium is missing: install it (apt-get install chromium) or set BATTLEGROUND_CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "site"
+    sample.build(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    server, url = start_in_thread(site, prefix=PREFIX)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page with every console error, page error, failed request and foreign request noted."""
+
+    def __init__(self, browser, allowed_hosts: set[str], **context_args):
+        self.context = browser.new_context(viewport={"width": 1100, "height": 900}, **context_args)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
+
+        def check_host(request):
+            url = urlparse(request.url)
+            if url.scheme not in ("data", "blob", "file", "about") and url.netloc not in allowed_hosts:
+                self.problems.append(f"foreign request: {request.url}")
+
+        self.page.on("request", check_host)
+
+    def open(self, url: str, charts: int | None = None):
+        self.page.goto(url)
+        self.page.wait_for_load_state("load")
+        expected = self.page.locator("figure[data-chart] .plot").count() if charts is None else charts
+        self.page.wait_for_function(f"document.querySelectorAll('.plot[data-ready]').length >= {expected}")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser, base_url):
+    pages = []
+
+    def make(**context_args) -> Watched:
+        w = Watched(browser, {urlparse(base_url).netloc}, **context_args)
+        pages.append(w)
+        return w
+
+    yield make
+    for w in pages:
+        w.close()
+
+
+def traces_of(page, figure_id: str) -> list[dict]:
+    return page.evaluate(
+        """id => document.querySelector('#' + id + ' .plot').data.map(t => ({
+               name: t.name, opacity: t.opacity, showlegend: t.showlegend !== false,
+               y0: t.y.find(v => v !== null), hoverinfo: t.hoverinfo || null }))""", figure_id)
+
+
+def spec_of(page, figure_id: str) -> dict:
+    return json.loads(page.locator(f"#{figure_id} script.chart-data").text_content())
+
+
+def expected_traces(spec: dict, seed: str) -> int:
+    count = 0
+    for series in spec["series"]:
+        if seed == "all":
+            count += 3 if "band" in series else len(series["runs"])
+        else:
+            count += 1 if seed in series["runs"] else 0
+    return count
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_cleanly_with_only_local_requests(watched, base_url, name):
+    w = watched()
+    page = w.open(base_url + name)
+    page.wait_for_timeout(300)  # late requests (fonts) and errors
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name.removesuffix('.html')}.png"), full_page=True)
+    assert w.problems == []
+    for figure in page.locator("figure[data-chart]:has(.plot)").all():
+        figure_id = figure.get_attribute("id")
+        spec = spec_of(page, figure_id)
+        assert len(traces_of(page, figure_id)) == expected_traces(spec, spec["seed"]), figure_id
+        assert figure.locator("svg.main-svg").count() > 0
+
+
+def test_links_between_pages_are_relative_and_work_under_a_sub_path(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "index.html")
+    hrefs = page.eval_on_selector_all("a[href], link[href], script[src]", "els => els.map(e => e.getAttribute('href') || e.getAttribute('src'))")
+    assert hrefs and not [h for h in hrefs if h.startswith("/")]
+    page.click("nav >> text=Methodology")
+    assert page.url == base_url + "methodology.html"
+    assert page.locator("table.defaults").count() == 1
+    assert w.problems == []
+
+
+def test_y_scale_toggle_switches_to_nines(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-relu-only"
+    layout = page.evaluate(f"document.querySelector('#{figure} .plot').layout.yaxis")
+    assert layout["tickformat"] and "tickvals" not in layout
+    linear_y0 = traces_of(page, figure)[0]["y0"]
+    page.select_option(f"#{figure} select[data-control=y]", "nines")
+    page.wait_for_function(f"document.querySelector('#{figure} .plot').layout.yaxis.tickvals !== undefined")
+    layout = page.evaluate(f"document.querySelector('#{figure} .plot').layout.yaxis")
+    assert "nines" in layout["title"]["text"]
+    assert "99%" in layout["ticktext"] and "99.9%" in layout["ticktext"]
+    assert traces_of(page, figure)[0]["y0"] == pytest.approx(-math.log2(1 - linear_y0))
+    assert w.problems == []
+
+
+def test_x_axis_switches_to_epochs_and_seconds(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-lenet5"
+    title = f"document.querySelector('#{figure} .plot').layout.xaxis.title.text"
+    assert "complete count" in page.evaluate(title)
+    page.select_option(f"#{figure} select[data-control=x]", "seconds")
+    page.wait_for_function(f"{title}.includes('seconds')")
+    page.select_option(f"#{figure} select[data-control=x]", "epochs")
+    page.wait_for_function(f"{title} === 'epochs'")
+    assert page.evaluate(f"document.querySelector('#{figure} .plot').data[0].x[0]") == 1
+    assert w.problems == []
+
+
+def test_seed_selector_changes_the_traces(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    spec = spec_of(page, figure)
+    assert spec["seed"] == "all"
+    all_traces = traces_of(page, figure)
+    assert len(all_traces) == expected_traces(spec, "all")
+    assert any(t["hoverinfo"] == "skip" for t in all_traces)  # the band's edges
+    for seed in ("271828", "1729"):
+        page.select_option(f"#{figure} select[data-control=seed]", seed)
+        page.wait_for_function(f"document.querySelector('#{figure} .plot').data.length === {expected_traces(spec, seed)}")
+    assert not any(t["hoverinfo"] == "skip" for t in traces_of(page, figure))
+    assert w.problems == []
+
+
+def test_legend_click_highlights_one_variant_and_dims_the_others(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-lenet5"
+    assert {t["opacity"] for t in traces_of(page, figure)} == {1}
+    page.locator(f"#{figure} g.legend g.traces").nth(0).click()
+    page.wait_for_function(f"document.querySelector('#{figure} .plot').data.some(t => t.opacity < 1)")
+    opacities = [t["opacity"] for t in traces_of(page, figure)]
+    assert opacities[0] == 1 and all(o < 1 for o in opacities[1:])
+    assert page.evaluate(f"document.querySelector('#{figure} .plot')._fullData.every(t => t.visible === true)")
+    page.locator(f"#{figure} g.legend g.traces").nth(0).click()  # again: everything back
+    page.wait_for_function(f"document.querySelector('#{figure} .plot').data.every(t => t.opacity === 1)")
+    assert w.problems == []
+
+
+def test_theme_toggle_changes_the_background_and_persists(watched, base_url):
+    w = watched(color_scheme="light")
+    page = w.open(base_url + "methodology.html", charts=0)
+    background = "getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(background)
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    page.click("#theme-toggle")
+    dark = page.evaluate(background)
+    assert dark != light and page.evaluate("document.documentElement.dataset.theme") == "dark"
+    page = w.open(base_url + "activation-functions.html")
+    assert page.evaluate(background) == dark  # the choice persists across pages
+    font = page.evaluate("document.querySelector('.plot').layout.font.color")
+    page.click("#theme-toggle")
+    page.wait_for_function(f"document.querySelector('.plot').layout.font.color !== {json.dumps(font)}")
+    assert page.evaluate(background) == light
+    assert w.problems == []
+
+
+def test_markup_in_a_variant_name_stays_text(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    legend = page.locator(f"#{figure} g.legend text.legendtext").all_text_contents()
+    assert sample.EVIL in legend
+    assert page.locator("td code", has_text=sample.EVIL).count() >= 1
+    assert page.locator("td", has_text="<b>GPU</b> & co").count() >= 1
+    assert page.evaluate("document.querySelectorAll('main script:not([type])').length") == 0
+    assert w.problems == []  # no alert() dialog, no error
+
+
+def test_table_sorts_by_a_clicked_header(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    table = page.locator("#table-results table")
+    column = [c.get_attribute("data-key") for c in table.locator("thead th").all()].index("epochs")
+    header = table.locator("th[data-key=epochs] button")
+
+    def epochs() -> list[int]:
+        cells = table.locator(f"tbody tr td:nth-child({column + 1})").all()
+        return [int(v) for v in (c.get_attribute("data-sort") for c in cells) if v]
+
+    header.click()
+    assert epochs() == sorted(epochs())
+    header.click()
+    assert epochs() == sorted(epochs(), reverse=True)
+    assert table.locator("th[data-key=epochs]").get_attribute("aria-sort") == "descending"
+    assert w.problems == []
+
+
+def test_a_page_opened_from_disk_draws_its_charts(watched, site):
+    w = watched()
+    path = site / "activation-functions.html"
+    page = w.open(path.as_uri())
+    figure = "chart-activation-functions-simplenet2"
+    assert page.locator(f"#{figure} svg.main-svg").count() > 0
+    assert len(traces_of(page, figure)) == expected_traces(spec_of(page, figure), "all")
+    href = page.get_attribute(f"#{figure} .downloads a[href$='.csv']", "href")
+    assert (site / href).is_file()
+    page.click("#theme-toggle")  # localStorage works, or fails quietly, from file://
+    assert w.problems == []
+
+
+def test_hover_names_the_variant_epoch_flops_and_accuracy_as_text(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    page.select_option(f"#{figure} select[data-control=seed]", "1729")
+    page.wait_for_function(f"document.querySelector('#{figure} .plot').data.every(t => t.hoverinfo !== 'skip')")
+    index = page.evaluate(f"""() => document.querySelector('#{figure} .plot').data
+        .findIndex(t => t.meta[0].includes('alert'))""")
+    page.evaluate(f"() => Plotly.Fx.hover(document.querySelector('#{figure} .plot'), [{{curveNumber: {index}, pointNumber: 4}}])")
+    text = page.locator(f"#{figure} g.hovertext").first.text_content()
+    assert sample.EVIL in text and "epoch 5" in text and "FLOPs" in text and "val. accuracy" in text
+    assert w.problems == []

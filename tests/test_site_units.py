@@ -1,0 +1,169 @@
+"""Units of the site build: the nines scale, downsampling, escaping, labels, formatting, and the
+rule that building the site never imports torch."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from battleground.site import charts, tables
+from battleground.site.content import formatted_defaults, model_sources, split_front_matter, SiteError
+from battleground.spec import variant
+from tests.golden import sample
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_nines_halves_the_error_per_unit():
+    assert charts.nines(0.5) == pytest.approx(1)
+    assert charts.nines(0.75) == pytest.approx(2)
+    assert charts.nines(0.99) == pytest.approx(math.log2(100))
+    assert charts.nines(None) is None
+    assert charts.nines(1.0) == pytest.approx(-math.log2(charts.NINES_FLOOR))  # finite, not infinity
+
+
+def test_nines_ticks_are_labelled_as_accuracies():
+    ticks = charts.nines_ticks()
+    labels = dict(zip(ticks["text"], ticks["vals"]))
+    assert labels["90%"] == pytest.approx(math.log2(10), abs=1e-6)
+    assert labels["99%"] == pytest.approx(math.log2(100), abs=1e-6)
+    assert labels["99.9%"] == pytest.approx(math.log2(1000), abs=1e-6)
+    assert ticks["vals"] == sorted(ticks["vals"])
+
+
+def test_downsampling_keeps_short_curves_and_log_spaces_long_ones():
+    assert charts.log_indices(10, 300) == list(range(10))
+    keep = charts.log_indices(3000, 300)
+    assert keep[0] == 0 and keep[-1] == 2999 and len(keep) <= 300
+    assert keep == sorted(set(keep))
+    assert keep[:20] == list(range(20))  # dense at the start...
+    assert keep[-1] - keep[-2] > 10  # ...sparse at the end
+    gaps = [math.log(b + 1) - math.log(a + 1) for a, b in zip(keep[150:], keep[151:])]
+    assert max(gaps) < 3 * min(gaps)  # roughly even in log epochs once past the integer steps
+    columns = {"epoch": list(range(1, 3001)), "acc": [i / 3000 for i in range(3000)]}
+    small = charts.downsample(columns, 300)
+    assert small["epoch"][0] == 1 and small["epoch"][-1] == 3000
+    assert len(small["epoch"]) == len(small["acc"]) == len(keep)
+
+
+def test_inline_json_cannot_close_its_script_tag():
+    text = charts.inline_json({"name": "</script><script>alert(1)</script> & <!-- \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text)["name"] == "</script><script>alert(1)</script> & <!-- \u2028"
+
+
+def test_plotly_names_are_escaped_markup():
+    assert charts.plotly_text("<script>alert(1)</script> & co") == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+
+
+def test_a_variant_named_as_markup_is_text_everywhere_in_the_page(tmp_path):
+    sample.build(tmp_path / "site")
+    html = (tmp_path / "site" / "activation-functions.html").read_text(encoding="utf-8")
+    assert sample.EVIL not in html
+    assert "<b>GPU</b>" not in html
+    assert "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html
+    blobs = re.findall(r'<script type="application/json" class="chart-data">(.*?)</script>', html, re.S)
+    assert blobs and all("<" not in blob for blob in blobs)
+    specs = [json.loads(blob) for blob in blobs]
+    evil = [s for spec in specs for s in spec["series"] if s["variant"] == sample.EVIL]
+    assert evil and evil[0]["name_html"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_legend_labels_keep_only_the_parameters_that_differ():
+    vs = [variant("SimpleNet2", depth=0, activation=a) for a in ("ReLU", "tanh")]
+    assert charts.labels(vs) == {vs[0].name: "ReLU", vs[1].name: "tanh"}
+    mixed = [variant("SimpleNet2", depth=0, activation="ReLU"), variant("LeNet5", activation="ReLU")]
+    assert charts.labels(mixed) == {m.name: m.name for m in mixed}
+
+
+def test_seed_band_spans_the_seeds_over_common_epochs():
+    curves = [{"epoch": [1, 2, 3], "flops": [1, 2, 3], "seconds": [1, 2, 3], "acc": [0.1, 0.5, 0.9]},
+              {"epoch": [1, 2], "flops": [1, 2], "seconds": [3, 4], "acc": [0.3, None]}]
+    band = charts.seed_band(curves)
+    assert band["epoch"] == [1, 2] and band["lo"] == [0.1, 0.5] and band["hi"] == [0.3, 0.5]
+    assert band["mid"] == [0.2, 0.5] and band["seconds"] == [2, 3]
+
+
+def test_table_numbers_are_formatted_for_reading():
+    assert tables.si(19_176_000_000, "FLOP") == "19.18 GFLOP"
+    assert tables.percent(0.97831) == "97.83%" and tables.percent(None) == "–"
+    assert tables.duration(0.42) == "0.42 s" and tables.duration(245) == "4 m 05 s"
+    assert tables.duration(4 * 3600 - 60) == "3 h 59 m"
+
+
+def test_methodology_numbers_come_from_the_training_defaults():
+    from battleground.config import DEFAULTS, SEEDS, format_budget
+
+    d = formatted_defaults()
+    assert d["batch_size"] == str(DEFAULTS.batch_size) and d["lr"] == format(DEFAULTS.lr, "g")
+    assert d["val_size"] == f"{DEFAULTS.val_size:,}" and d["test_size"] == f"{DEFAULTS.test_size:,}"
+    assert d["val_split_seed"] == str(DEFAULTS.val_split_seed) and d["budget"] == format_budget(DEFAULTS.budget_s)
+    assert d["seeds"] == ", ".join(map(str, SEEDS))
+
+
+def test_model_source_is_read_as_text_with_decorators_and_never_imported(tmp_path):
+    sources = model_sources(sample.MODELS)
+    assert list(sources) == ["SimpleNet2", "LeNet5"]
+    assert sources["SimpleNet2"].startswith("class SimpleNet2(nn.Module):")
+    assert sources["LeNet5"].rstrip().endswith("return self.features(x)")
+    broken = tmp_path / "models.py"
+    broken.write_text("class A(:\n", encoding="utf-8")
+    with pytest.raises(SiteError, match="line 1"):
+        model_sources(broken)
+
+
+def test_front_matter_needs_its_fences(tmp_path):
+    with pytest.raises(SiteError, match="between two '---' lines"):
+        split_front_matter("title: x\n", tmp_path / "page.md")
+    meta, body, first = split_front_matter("---\ntitle: x\n---\nhello\n", tmp_path / "page.md")
+    assert meta == {"title": "x"} and body == "hello\n" and first == 4
+
+
+def test_building_the_site_never_imports_torch(tmp_path):
+    code = (
+        "import sys\n"
+        "from tests.golden import sample\n"
+        f"sample.build(__import__('pathlib').Path({str(tmp_path / 'site')!r}))\n"
+        "from battleground.site import builder\n"
+        f"assert builder.main(['--out', {str(tmp_path / 'site2')!r}, '--models', {str(sample.MODELS)!r}]) == 0\n"
+        "bad = sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.'))\n"
+        "assert not bad, bad\n"
+        "print('no torch')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "no torch" in done.stdout
+
+
+def test_the_real_site_source_builds(tmp_path):
+    """site_src/ with no runs at all: every page renders, the investigation says no results yet."""
+    from battleground.site import builder
+
+    result = builder.build(tmp_path / "site", runs=tmp_path / "runs", models=sample.MODELS)
+    assert {"index.html", "activation-functions.html", "methodology.html", "models.html", "about.html"} <= set(result.written)
+    assert any("has no runs" in w for w in result.warnings)
+    assert "No results yet" in (tmp_path / "site" / "activation-functions.html").read_text(encoding="utf-8")
+
+
+def test_preview_server_listens_on_loopback_only_and_serves_under_its_prefix(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from battleground.site.serve import start_in_thread
+
+    (tmp_path / "index.html").write_text("<p>hi</p>", encoding="utf-8")
+    server, url = start_in_thread(tmp_path, prefix="/sub/site/")
+    try:
+        assert server.server_address[0] == "127.0.0.1" and url.endswith("/sub/site/")
+        assert urllib.request.urlopen(url + "index.html").read() == b"<p>hi</p>"
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url.replace("/sub/site/", "/index.html"))
+    finally:
+        server.shutdown()
+        server.server_close()
