@@ -88,7 +88,8 @@ class RecordError(ValueError):
 def file_stem(variant_name: str) -> str:
     """A file-name-safe form of a variant name: ``SimpleNet2[activation=ReLU,depth=0]`` ->
     ``SimpleNet2_activation-ReLU_depth-0``."""
-    return re.sub(r"_+", "_", variant_name.replace("=", "-").translate(str.maketrans("[],", "___"))).strip("_")
+    # Anything else, '/' included, becomes '_': a variant name can never reach another folder.
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", variant_name.replace("=", "-")).strip("_.") or "_"
 
 
 def record_path(runs_dir: Path | str, investigation: str, variant_name: str, seed: int) -> Path:

@@ -63,6 +63,8 @@ def make_record(
             "cumulative_flops": (e * profiler * steps).tolist(),
         },
         "test_accuracy": None if status in ("running", "diverged") else float(accuracy[-1]) - 0.001,
+        # predicted-class counts on the 8,000 validation images; a diverged net predicts one class
+        "val_prediction_counts": [8_000] + [0] * 9 if status == "diverged" else [800] * 10,
     }
     if status == "diverged":
         record["epochs"]["val_accuracy"][-1] = None

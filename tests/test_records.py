@@ -133,3 +133,9 @@ def test_an_invalid_record_never_reaches_the_disk(tmp_path):
     with pytest.raises(records.RecordError, match="'flops'"):
         records.write_record(path, record)
     assert not path.exists()
+
+
+def test_record_path_never_leaves_the_investigation_folder(tmp_path):
+    path = records.record_path(tmp_path, "inv", "../</script>[a=1]", 1729)
+    assert path.parent == tmp_path / "inv"
+    assert path.name == "script_a-1.seed1729.json"
