@@ -288,6 +288,22 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
         os.close(folder)
 
 
+# A network that has collapsed predicts (almost) one class for every image. MNIST's ten classes
+# are each 9-11% of the validation images, so a working classifier spreads its predictions about
+# evenly; one class taking 99% of them caps accuracy near that class's share (11.35% for the
+# digit 1, the largest). 99% rather than 100% still catches a net that sends a handful of images
+# elsewhere through float noise, and stays far above any net that has learned anything.
+COLLAPSE_SHARE = 0.99
+
+
+def collapsed(record: dict) -> bool:
+    """True when one class takes at least :data:`COLLAPSE_SHARE` of the run's final validation
+    predictions (``val_prediction_counts``); False when there are no counts yet."""
+    counts = record.get("val_prediction_counts")
+    total = sum(counts) if counts else 0
+    return total > 0 and max(counts) >= COLLAPSE_SHARE * total
+
+
 def epoch_rows(record: dict) -> Iterable[dict]:
     """The per-epoch columns as rows, for code that thinks in epochs."""
     columns = record["epochs"]

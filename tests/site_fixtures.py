@@ -27,8 +27,10 @@ def make_record(
     epochs: int = 30,
     status: str = "complete",
     device: str = "Fixture GPU 80GB",
+    collapsed: bool = False,
 ) -> dict:
-    """A valid schema-1 record of ``v`` trained ``epochs`` epochs with ``seed``."""
+    """A valid schema-1 record of ``v`` trained ``epochs`` epochs with ``seed``; ``collapsed``
+    makes it a network that predicts the digit 1 for every image (11.35% accuracy)."""
     rng = np.random.default_rng(zlib.crc32(f"{v.name}|{seed}".encode()))
     profiler, complete = PER_STEP.get(v.family, PER_STEP["SimpleNet2"])
     steps = 600
@@ -38,6 +40,8 @@ def make_record(
     error = quality + (0.9 - quality) / (1 + e / speed) ** 1.3
     error = np.clip(error * np.exp(rng.normal(0, 0.03, epochs)), 1e-4, 0.95)
     accuracy = 1 - error
+    if collapsed:
+        accuracy = np.clip(0.1135 + rng.normal(0, 0.002, epochs), 0.1, 0.13)
     seconds = 0.012 * (1 + rng.normal(0, 0.02, epochs)) * (3 if v.family == "LeNet5" else 1)
     val_loss = -np.log(accuracy) * 1.2
     train_loss = val_loss * 0.9
@@ -64,7 +68,8 @@ def make_record(
         },
         "test_accuracy": None if status in ("running", "diverged") else float(accuracy[-1]) - 0.001,
         # predicted-class counts on the 8,000 validation images; a diverged net predicts one class
-        "val_prediction_counts": [8_000] + [0] * 9 if status == "diverged" else [800] * 10,
+        "val_prediction_counts": ([8_000] + [0] * 9 if status == "diverged"
+                                  else [0, 8_000] + [0] * 8 if collapsed else [800] * 10),
     }
     if status == "diverged":
         record["epochs"]["val_accuracy"][-1] = None

@@ -139,3 +139,16 @@ def test_record_path_never_leaves_the_investigation_folder(tmp_path):
     path = records.record_path(tmp_path, "inv", "../</script>[a=1]", 1729)
     assert path.parent == tmp_path / "inv"
     assert path.name == "script_a-1.seed1729.json"
+
+
+def test_a_run_is_collapsed_when_one_class_takes_99_percent_of_the_predictions():
+    record = valid_record()
+    assert not records.collapsed(record)  # about 10% each
+    record["val_prediction_counts"] = [8_000] + [0] * 9
+    assert records.collapsed(record)
+    record["val_prediction_counts"] = [0, 7_920] + [10] * 8  # 99% exactly: still one class
+    assert records.collapsed(record)
+    record["val_prediction_counts"] = [0, 7_900] + [12, 12, 12, 12, 13, 13, 13, 13]  # 98.75%
+    assert not records.collapsed(record)
+    record["val_prediction_counts"] = None  # no epoch finished yet: nothing to judge
+    assert not records.collapsed(record)

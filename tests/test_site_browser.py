@@ -117,13 +117,16 @@ def spec_of(page, figure_id: str) -> dict:
     return json.loads(page.locator(f"#{figure_id} script.chart-data").text_content())
 
 
-def expected_traces(spec: dict, seed: str) -> int:
+def expected_traces(spec: dict, seed: str, view: int = 0) -> int:
+    """Traces of one view: per series, the band's three when showing all of several seeds, else
+    one per seed shown."""
     count = 0
-    for series in spec["series"]:
+    for index, _color, _label in spec["views"][view]["series"]:
+        runs = spec["series"][index]["runs"]
         if seed == "all":
-            count += 3 if "band" in series else len(series["runs"])
+            count += 3 if len(runs) > 1 else len(runs)
         else:
-            count += 1 if seed in series["runs"] else 0
+            count += 1 if seed in runs else 0
     return count
 
 
@@ -287,4 +290,47 @@ def test_hover_names_the_variant_epoch_flops_and_accuracy_as_text(watched, base_
     page.evaluate(f"() => Plotly.Fx.hover(document.querySelector('#{figure} .plot'), [{{curveNumber: {index}, pointNumber: 4}}])")
     text = page.locator(f"#{figure} g.hovertext").first.text_content()
     assert sample.EVIL in text and "epoch 5" in text and "FLOPs" in text and "val. accuracy" in text
+    assert w.problems == []
+
+
+def test_facet_selector_switches_views_and_collapsed_runs_are_labelled(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-by-activation"
+    spec = spec_of(page, figure)
+    options = page.locator(f"#{figure} select[data-control=view] option").all_text_contents()
+    assert options == [v["label"] for v in spec["views"]] and "activation = sigmoid" in options
+    view = options.index("activation = sigmoid")
+    page.select_option(f"#{figure} select[data-control=view]", str(view))
+    expected = expected_traces(spec, "all", view)
+    page.wait_for_function(f"document.querySelector('#{figure} .plot').data.length === {expected}")
+    names = [t["name"] for t in traces_of(page, figure) if t["showlegend"] and t["hoverinfo"] != "skip"]
+    assert any(n.endswith("(collapsed: 1 of 2 seeds)") for n in names), names
+    page.select_option(f"#{figure} select[data-control=seed]", "271828")
+    page.wait_for_function(f"document.querySelector('#{figure} .plot').data.some(t => t.name.endsWith('(collapsed)'))")
+    assert page.locator("#table-results .status-collapsed").count() == 1
+    assert w.problems == []
+
+
+def test_seed_band_spans_the_seeds_point_by_point(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    bands = page.evaluate(f"""() => {{
+        const chart = window.battlegroundCharts.find(c => c.spec.id === '{figure}');
+        const i = chart.spec.series.findIndex(s => Object.keys(s.runs).length === 3);
+        const runs = chart.runs[i], data = document.querySelector('#{figure} .plot').data;
+        const traces = data.filter(t => t.legendgroup === 's' + i);
+        return {{ runs: Object.values(runs).map(r => r.acc), lo: traces[0].y, hi: traces[1].y, mid: traces[2].y,
+                  seconds: Object.values(runs).map(r => r.seconds), epochs: Object.values(runs).map(r => r.epoch),
+                  anchors: Object.values(chart.spec.series[i].runs).map(r => r.seconds) }};
+    }}""")
+    # seconds: exact at the anchors, linear in epochs between them, never decreasing
+    for seconds, epochs, anchors in zip(bands["seconds"], bands["epochs"], bands["anchors"]):
+        positions = list(range(0, len(seconds), 4)) + ([len(seconds) - 1] if (len(seconds) - 1) % 4 else [])
+        assert [seconds[p] for p in positions] == pytest.approx(anchors)
+        assert seconds == sorted(seconds) and len(seconds) == len(epochs)
+    for i, (lo, mid, hi) in enumerate(zip(bands["lo"], bands["mid"], bands["hi"])):
+        accs = sorted(r[i] for r in bands["runs"])
+        assert (lo, mid, hi) == pytest.approx((accs[0], accs[1], accs[2]))
     assert w.problems == []

@@ -105,6 +105,10 @@ PAGE_CASES = {
     "unknown placeholder kind": ("{{ chart: mlp }}", "{{ graph: mlp }}", "body line", "a placeholder of kind"),
     "unknown config value": ("{{ config.batch_size }}", "{{ config.batch }}", "body line", "config.<name>"),
     "stray braces": ("Prose with", "Prose {{ with", "body line", "alone on its line"),
+    "facet on a parameter not every variant has": ("    seed: 1729", "    seed: 1729\n    facet: width",
+                                                  "charts[0].facet", "activation, depth"),
+    "facet listed twice": ("    seed: 1729", "    seed: 1729\n    facet: [depth, depth]", "charts[0].facet",
+                           "each parameter once"),
 }
 
 

@@ -78,16 +78,74 @@ def test_a_variant_named_as_markup_is_text_everywhere_in_the_page(tmp_path):
 def test_legend_labels_keep_only_the_parameters_that_differ():
     vs = [variant("SimpleNet2", depth=0, activation=a) for a in ("ReLU", "tanh")]
     assert charts.labels(vs) == {vs[0].name: "ReLU", vs[1].name: "tanh"}
+    assert charts.labels(vs, named=True) == {vs[0].name: "activation=ReLU", vs[1].name: "activation=tanh"}
     mixed = [variant("SimpleNet2", depth=0, activation="ReLU"), variant("LeNet5", activation="ReLU")]
     assert charts.labels(mixed) == {m.name: m.name for m in mixed}
 
 
-def test_seed_band_spans_the_seeds_over_common_epochs():
-    curves = [{"epoch": [1, 2, 3], "flops": [1, 2, 3], "seconds": [1, 2, 3], "acc": [0.1, 0.5, 0.9]},
-              {"epoch": [1, 2], "flops": [1, 2], "seconds": [3, 4], "acc": [0.3, None]}]
-    band = charts.seed_band(curves)
-    assert band["epoch"] == [1, 2] and band["lo"] == [0.1, 0.5] and band["hi"] == [0.3, 0.5]
-    assert band["mid"] == [0.2, 0.5] and band["seconds"] == [2, 3]
+def test_the_seeds_of_a_variant_keep_prefixes_of_one_epoch_list():
+    grid = charts.log_indices(3000, 60)
+    keep = charts.kept_indices(grid, [3000, 2500, 40])
+    assert {39, 2499, 2999} <= set(keep) and keep == sorted(set(keep))
+    assert set(keep) - {39, 2499} <= set(grid)
+    # each run keeps the indices it reached: a prefix, so index i is one epoch in every seed
+    for n in (3000, 2500, 40):
+        reached = [i for i in keep if i < n]
+        assert reached == keep[:len(reached)] and reached[-1] == n - 1
+
+
+def test_page_numbers_are_compact_and_decode_exactly():
+    assert charts.compact(36.0004, 3) == 36 and isinstance(charts.compact(36.0004, 3), int)
+    assert charts.compact(0.123456, 3) == 0.123 and charts.compact(None, 3) is None
+    values = [11350, None, 97000, 99120, None, 99130]
+    encoded = charts.deltas(values)
+    assert encoded == [11350, None, 85650, 2120, None, 10]
+    total, decoded = 0, []
+    for d in encoded:  # as undelta in static/js/charts.js
+        decoded.append(None if d is None else (total := total + d))
+    assert decoded == values
+    assert charts.seconds_anchors(10) == [0, 4, 8, 9] and charts.seconds_anchors(9) == [0, 4, 8]
+    assert charts.seconds_anchors(1) == [0] and charts.seconds_anchors(0) == []
+
+
+def test_a_faceted_chart_has_one_view_per_value_and_embeds_each_run_once(tmp_path):
+    from battleground.site import content
+    from experiments import discover
+    from tests.site_fixtures import write_run
+
+    inv_spec = discover()["depth-of-architecture"]
+    runs = tmp_path / "runs"
+    chosen = [variant("SimpleNet2", depth=d, activation=a) for d in (0, 10) for a in ("ReLU", "sigmoid")]
+    for v in chosen:
+        write_run(runs, inv_spec.name, v, 1729, epochs=20, collapsed=v.kwargs == {"activation": "sigmoid", "depth": 10})
+    inv = content.load_investigation(inv_spec, runs, [])
+    chart = content.ChartDef("c", "t", content.Selection(family="SimpleNet2"), facet=("depth", "activation"))
+    spec = charts.chart_spec(chart, inv, "c", 100, "data")
+    # views in declaration order, by depth then by activation; a view with no runs is left out
+    assert [v["label"] for v in spec["views"]] == ["depth = 0", "depth = 10", "activation = ReLU",
+                                                   "activation = sigmoid"]
+    by_label = {v["label"]: v for v in spec["views"]}
+    assert [e[2] for e in by_label["depth = 10"]["series"]] == ["activation=ReLU", "activation=sigmoid"]
+    assert [e[2] for e in by_label["activation = sigmoid"]["series"]] == ["depth=0", "depth=10"]
+    assert len(spec["series"]) == 4  # each run once, though two views show it
+    notes = {s["variant"]: s["runs"]["1729"].get("note") for s in spec["series"]}
+    assert notes[chosen[3].name] == "collapsed" and notes[chosen[0].name] is None
+    small = charts.chart_spec(chart, inv, "c", 100, "data", first_view_only=True)
+    assert len(small["views"]) == 1 and len(small["series"]) == 2
+
+
+def test_the_table_says_collapsed_and_diverged_in_the_status_column(tmp_path):
+    from tests.site_fixtures import make_record
+
+    v = variant("SimpleNet2", depth=10, activation="sigmoid")
+    collapsed = tables._cells(tables.run_row(make_record("depth-of-architecture", v, 1729, collapsed=True)))
+    assert collapsed["status"].text == "collapsed"
+    running = make_record("depth-of-architecture", v, 1729, status="running", collapsed=True)
+    assert tables._cells(tables.run_row(running))["status"].text == "collapsed, running"
+    diverged = make_record("depth-of-architecture", v, 1729, status="diverged")  # predicts one class too
+    assert tables._cells(tables.run_row(diverged))["status"].text == "diverged"
+    healthy = tables.run_row(make_record("depth-of-architecture", v, 1729))
+    assert tables._cells(healthy)["status"].text == "complete" and healthy["note"] is None
 
 
 def test_table_numbers_are_formatted_for_reading():

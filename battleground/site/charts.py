@@ -1,9 +1,9 @@
 """Chart data: learning curves of the runs a chart selects, for the page and for download.
 
-Pure functions of the context. The page gets each curve downsampled to a few hundred log-spaced
-points (a run can have 3,000+ epochs); the download files get every epoch of every run. The
-browser (``static/js/charts.js``) turns this data into Plotly traces, so switching axes, scale
-and seed needs no second copy of the data.
+Pure functions of the context. The page gets each curve downsampled to about a hundred log-spaced
+points in compact numbers (a run can have 3,000+ epochs, a page 200+ runs); the download files
+get every epoch of every run. The browser (``static/js/charts.js``) turns this data into Plotly
+traces, so switching axes, scale, seed and facet view needs no second copy of the data.
 """
 
 from __future__ import annotations
@@ -17,11 +17,17 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from battleground import records
 from battleground.site.content import ChartDef, InvestigationData, Run
 from battleground.spec import Variant
 
-PAGE_POINTS = 300  # per trace on an investigation page
-HEADLINE_POINTS = 120  # per trace in the small charts of the home page
+# Points per trace. A full-size depth page carries 216 runs, and an investigation page must stay
+# under 300 KB (tests/test_site_weight.py); log-spacing keeps the early epochs, where curves
+# change most, at full resolution.
+PAGE_POINTS = 120  # per trace on an investigation page
+HEADLINE_POINTS = 60  # per trace in the small charts of the home page
+ACC_SCALE = 100_000  # accuracies travel to the page as whole hundred-thousandths
+SECONDS_STRIDE = 4  # cumulative seconds travel at every 4th kept point (see seconds_anchors)
 NINES_FLOOR = 1e-6  # 1 - accuracy is clamped here, so a perfect score plots at ~20 nines, not infinity
 NINES_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99999)
 X_TITLES = {
@@ -75,6 +81,13 @@ def _round(value: float | None, digits: int = 6) -> float | None:
     return float(f"{value:.{digits}g}")
 
 
+def compact(value: float | None, digits: int) -> int | float | None:
+    """``value`` to ``digits`` significant digits, written as an int when whole (``36``, not
+    ``36.0``): every byte of a page's curves is repeated some 30,000 times on a full-size page."""
+    rounded = _round(value, digits)
+    return int(rounded) if rounded is not None and rounded.is_integer() and abs(rounded) < 2**53 else rounded
+
+
 def _cumsum(values: Iterable[float | None]) -> list[float]:
     total, out = 0.0, []
     for value in values:
@@ -83,38 +96,68 @@ def _cumsum(values: Iterable[float | None]) -> list[float]:
     return out
 
 
-def run_columns(run: Run, flops: str) -> dict[str, list]:
-    """One run's curve: epoch, cumulative training FLOPs (``profiler`` or ``complete`` count),
-    cumulative seconds and validation accuracy."""
-    record = run.record
-    per_epoch = record["flops"][f"per_step_{flops}"] * record["flops"]["steps_per_epoch"]
+def run_note(record: dict) -> str | None:
+    """What the page says about a run beyond its curve: ``diverged`` (its loss became infinite or
+    NaN), ``collapsed`` (it predicts one class, see :func:`records.collapsed`), or None."""
+    if record["status"] == "diverged":
+        return "diverged"  # a NaN network also predicts one class; diverging is what happened
+    return "collapsed" if records.collapsed(record) else None
+
+
+def kept_indices(grid: Sequence[int], lengths: Sequence[int]) -> list[int]:
+    """Epoch indices kept on the page for the seeds of one variant: the chart's log-spaced
+    ``grid`` up to the longest run, plus every run's last epoch. Each run keeps the ones it
+    reached, so the runs' kept epochs are prefixes of one list: the browser rebuilds it from the
+    grid and the run lengths (``charts.js``), and takes the seed band point by point over the
+    runs' common prefix."""
+    longest = max(lengths, default=0)
+    return sorted({*(i for i in grid if i < longest), *(n - 1 for n in lengths if n)})
+
+
+def seconds_anchors(n: int) -> list[int]:
+    """Which of a run's ``n`` kept points carry their cumulative seconds: every
+    :data:`SECONDS_STRIDE`-th and the last. The browser interpolates the others linearly in
+    epochs, which is exact while epochs take equal time; the seconds were half a full-size page's
+    bytes, for an axis that only needs to place a curve in wall-clock time."""
+    return sorted({*range(0, n, SECONDS_STRIDE), n - 1}) if n else []
+
+
+def deltas(values: Sequence[int | None]) -> list[int | None]:
+    """Each value as its difference from the previous non-null one (the first from 0): late in
+    training accuracy moves by a few units a point, so ``7`` replaces ``99130``. None stays None."""
+    out: list[int | None] = []
+    previous = 0
+    for value in values:
+        out.append(None if value is None else value - previous)
+        previous = previous if value is None else value
+    return out
+
+
+def page_run(record: dict, keep: Sequence[int], flops: str) -> dict:
+    """One run as the page carries it, at the kept epoch indices it reached: accuracy in whole
+    hundred-thousandths (a step of 1e-5, far below one image in 8,000), as :func:`deltas`,
+    cumulative seconds to 3 digits (0.5%, a hair on a log axis) at :func:`seconds_anchors`, FLOPs per epoch (the browser
+    multiplies by the epoch, as the FLOPs axis is linear in epochs) and a note, if any."""
     epochs = record["epochs"]
-    return {
-        "epoch": list(epochs["epoch"]),
-        "flops": [e * per_epoch for e in epochs["epoch"]],
-        "seconds": [_round(s) for s in _cumsum(epochs["seconds"])],
-        "acc": list(epochs["val_accuracy"]),
+    n = len(epochs["epoch"])
+    seconds = _cumsum(epochs["seconds"])
+    kept = [i for i in keep if i < n]
+    acc = [epochs["val_accuracy"][i] for i in kept]
+    run: dict[str, Any] = {
+        "acc": deltas([None if a is None else round(a * ACC_SCALE) for a in acc]),
+        "seconds": [compact(seconds[kept[j]], 3) for j in seconds_anchors(len(kept))],
+        "flops_per_epoch": record["flops"][f"per_step_{flops}"] * record["flops"]["steps_per_epoch"],
     }
+    note = run_note(record)
+    if note:
+        run["note"] = note
+    return run
 
 
-def seed_band(curves: list[dict[str, list]]) -> dict[str, list]:
-    """Min, median and max accuracy across seeds at each epoch all of them reached."""
-    n = min(len(c["epoch"]) for c in curves)
-    band: dict[str, list] = {"epoch": curves[0]["epoch"][:n], "flops": curves[0]["flops"][:n],
-                             "seconds": [], "lo": [], "mid": [], "hi": []}
-    for i in range(n):
-        seconds = [c["seconds"][i] for c in curves]
-        band["seconds"].append(_round(sum(seconds) / len(seconds)))
-        accs = [c["acc"][i] for c in curves if c["acc"][i] is not None]
-        band["lo"].append(min(accs) if accs else None)
-        band["hi"].append(max(accs) if accs else None)
-        band["mid"].append(_round(float(np.median(accs))) if accs else None)
-    return band
-
-
-def labels(variants: Sequence[Variant]) -> dict[str, str]:
+def labels(variants: Sequence[Variant], named: bool = False) -> dict[str, str]:
     """Short legend labels: of one family, only the parameters that differ among the chart's
-    variants (``ReLU``, or ``activation=ReLU, depth=1``); otherwise the full names."""
+    variants (``ReLU``, or ``activation=ReLU, depth=1``; ``named`` always writes ``key=value``,
+    for a facet view where a bare ``10`` could be any parameter); otherwise the full names."""
     full = {v.name: v.name for v in variants}
     if len(variants) <= 1 or len({v.family for v in variants}) > 1:
         return full
@@ -122,7 +165,7 @@ def labels(variants: Sequence[Variant]) -> dict[str, str]:
     varying = [k for k in keys if len({str(v.kwargs.get(k)) for v in variants}) > 1]
     out = {}
     for v in variants:
-        parts = [str(v.kwargs.get(k)) if len(varying) == 1 else f"{k}={v.kwargs.get(k)}" for k in varying]
+        parts = [str(v.kwargs.get(k)) if len(varying) == 1 and not named else f"{k}={v.kwargs.get(k)}" for k in varying]
         out[v.name] = ", ".join(parts) or v.name
     return out if len(set(out.values())) == len(out) else full
 
@@ -137,58 +180,85 @@ def chart_runs(chart: ChartDef, inv: InvestigationData) -> list[tuple[Variant, l
     return out
 
 
-def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int, data_href: str) -> dict:
-    """Everything the browser needs to draw one chart: settings, labels and downsampled curves."""
+def chart_views(chart: ChartDef, variants: Sequence[Variant]) -> list[tuple[str, str, list[Variant]]]:
+    """(facet parameter, selector label, variants) of each view: one per value of each facet
+    parameter, in declaration order; a chart without facets has one view of everything."""
+    if not chart.facet:
+        return [("", "", list(variants))]
+    views = []
+    for param in chart.facet:
+        values = list(dict.fromkeys(str(v.kwargs[param]) for v in variants))
+        for value in values:
+            views.append((param, f"{param} = {value}", [v for v in variants if str(v.kwargs[param]) == value]))
+    return views
+
+
+def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int, data_href: str,
+               first_view_only: bool = False) -> dict:
+    """Everything the browser needs to draw one chart: settings, views and downsampled curves.
+
+    Each run is embedded once however many views show it; views list (series, colour, label)
+    triples. Epochs are one log-spaced ``grid`` for the whole chart plus each series' run lengths
+    (``lengths``), from which the browser rebuilds every run's x values."""
     selected = chart_runs(chart, inv)
-    names = labels([v for v, _ in selected])
-    series = []
-    for index, (variant, runs) in enumerate(selected):
-        if not runs:
+    runs_of = {v.name: runs for v, runs in selected}
+    views = chart_views(chart, [v for v, _ in selected])
+    if first_view_only:  # the home page's small chart shows the default view only
+        views = views[:1]
+    shown = {v.name for _, _, vs in views for v in vs}
+    longest = max((len(r.record["epochs"]["epoch"]) for _, runs in selected for r in runs), default=0)
+    grid = log_indices(longest, points)
+    series, index_of = [], {}
+    for variant, runs in selected:
+        if not runs or variant.name not in shown:
             continue
-        curves = {str(r.record["seed"]): run_columns(r, chart.flops) for r in runs}
-        entry: dict[str, Any] = {
+        lengths = sorted({len(r.record["epochs"]["epoch"]) for r in runs})
+        keep = kept_indices(grid, lengths)
+        index_of[variant.name] = len(series)
+        series.append({
             "variant": variant.name,
             "name_html": plotly_text(variant.name),
-            "label_html": plotly_text(names[variant.name]),
-            "color": index,
-            "runs": {seed: downsample(c, points) for seed, c in curves.items()},
-        }
-        if len(curves) > 1:
-            entry["band"] = downsample(seed_band(list(curves.values())), points)
-        series.append(entry)
-    seeds = [str(s) for s in inv.spec.seeds]
+            "lengths": lengths,
+            "runs": {str(r.record["seed"]): page_run(r.record, keep, chart.flops) for r in runs},
+        })
+    view_specs = []
+    for param, label, variants in views:
+        names = labels(variants, named=bool(param))
+        entries = [[index_of[v.name], color, plotly_text(names[v.name])]
+                   for color, v in enumerate(variants) if v.name in index_of]
+        if entries:
+            view_specs.append({"facet": param, "label": label, "series": entries})
     return {
         "id": dom_id,
         "title": chart.title,
         "x": chart.x,
         "y": chart.y,
         "seed": str(chart.seed),
-        "seeds": seeds,
+        "seeds": [str(s) for s in inv.spec.seeds],
         "x_titles": {k: v.format(method=chart.flops) for k, v in X_TITLES.items()},
         "nines": nines_ticks(),
+        "acc_scale": ACC_SCALE,
+        "seconds_stride": SECONDS_STRIDE,
+        "grid": [i + 1 for i in grid],  # records number epochs 1, 2, 3, … (validated)
         "series": series,
+        "views": view_specs,
         "data_href": data_href,
     }
 
 
-def download_rows(chart: ChartDef, inv: InvestigationData) -> list[dict]:
-    """Every epoch of every run of the chart, one row each, for the CSV and JSON downloads."""
-    rows = []
+def download_rows(chart: ChartDef, inv: InvestigationData) -> Iterable[tuple]:
+    """Every epoch of every run of the chart, one tuple of :data:`CSV_COLUMNS` each: tuples, not
+    dicts, as a full-size chart has some 650,000 of them."""
     for variant, runs in chart_runs(chart, inv):
         for run in runs:
             record, epochs = run.record, run.record["epochs"]
-            per_epoch = {m: record["flops"][f"per_step_{m}"] * record["flops"]["steps_per_epoch"]
-                         for m in ("profiler", "complete")}
-            for i, (epoch, seconds) in enumerate(zip(epochs["epoch"], _cumsum(epochs["seconds"]))):
-                rows.append({
-                    "variant": variant.name, "seed": record["seed"], "epoch": epoch,
-                    "cumulative_flops_profiler": epoch * per_epoch["profiler"],
-                    "cumulative_flops_complete": epoch * per_epoch["complete"],
-                    "cumulative_seconds": _round(seconds),
-                    "val_accuracy": epochs["val_accuracy"][i], "val_loss": epochs["val_loss"][i],
-                    "train_loss": epochs["train_loss"][i],
-                })
-    return rows
+            steps, seed = record["flops"]["steps_per_epoch"], record["seed"]
+            profiler, complete = (record["flops"][f"per_step_{m}"] * steps for m in ("profiler", "complete"))
+            seconds = [_round(s) for s in _cumsum(epochs["seconds"])]
+            for epoch, second, acc, val_loss, train_loss in zip(
+                    epochs["epoch"], seconds, epochs["val_accuracy"], epochs["val_loss"], epochs["train_loss"]):
+                yield (variant.name, seed, epoch, epoch * profiler, epoch * complete, second, acc, val_loss,
+                       train_loss)
 
 
 def download_json(chart: ChartDef, inv: InvestigationData) -> str:
@@ -201,6 +271,8 @@ def download_json(chart: ChartDef, inv: InvestigationData) -> str:
                 "variant": variant.name, "seed": record["seed"], "status": record["status"],
                 "model": record["model"], "flops": record["flops"], "config": record["config"],
                 "environment": record["environment"], "test_accuracy": record["test_accuracy"],
+                "val_prediction_counts": record["val_prediction_counts"],
+                "collapsed": records.collapsed(record),
                 "record": f"runs/{inv.spec.name}/{run.path.name}",
                 "epochs": record["epochs"],
             })
@@ -210,7 +282,11 @@ def download_json(chart: ChartDef, inv: InvestigationData) -> str:
 
 
 def download_csv(chart: ChartDef, inv: InvestigationData) -> str:
-    return rows_csv(CSV_COLUMNS, download_rows(chart, inv))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")  # writes None as an empty cell
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(download_rows(chart, inv))
+    return buffer.getvalue()
 
 
 def rows_csv(columns: Sequence[str], rows: Iterable[dict]) -> str:

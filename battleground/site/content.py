@@ -74,6 +74,9 @@ class ChartDef:
     seed: int | str = SEEDS[0]  # a seed, or "all" for the min–max band across seeds
     flops: str = "profiler"
     caption: str = ""
+    # Model parameters to facet by: one view per value, picked with a selector, so one definition
+    # draws e.g. "one chart per depth" and "one chart per activation" from data embedded once.
+    facet: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,7 @@ _CHART_FIELDS = {
     "y": (str, "one of " + ", ".join(AXES_Y), False),
     "seed": ((int, str), "a seed of the investigation or 'all'", False),
     "flops": (str, "one of " + ", ".join(FLOPS_METHODS), False),
+    "facet": ((str, list), "a model parameter, or a list of them, to show one value at a time", False),
 }
 _TABLE_FIELDS = {
     "id": _CHART_FIELDS["id"],
@@ -283,6 +287,21 @@ def _seed(item: dict, inv: InvestigationData, path: Path, prefix: str, default: 
     return seed
 
 
+def _facet(item: dict, selection: Selection, inv: InvestigationData, path: Path, prefix: str) -> tuple[str, ...]:
+    value = item.get("facet") or []
+    names = [value] if isinstance(value, str) else value
+    selected = [v for v in inv.variants if selection.matches(v)]
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not all(name in v.kwargs for v in selected):
+            where = prefix + "facet" + (f"[{i}]" if isinstance(value, list) else "")
+            common = sorted(set.intersection(*(set(v.kwargs) for v in selected)))
+            raise SiteError(path, where, "a parameter of every variant the chart selects: "
+                            + (", ".join(common) or "none in common"), name)
+    if len(set(names)) != len(names):
+        raise SiteError(path, prefix + "facet", "each parameter once", value)
+    return tuple(names)
+
+
 def _enum(item: dict, name: str, allowed: tuple[str, ...], path: Path, prefix: str) -> str:
     value = item.get(name, allowed[0])
     if value not in allowed:
@@ -327,9 +346,10 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
     inv = investigations[name]
     page.investigation = name
     for item, prefix in _items(meta, "charts", _CHART_FIELDS, path):
+        selection = _selection(item, inv, path, prefix)
         page.charts[item["id"]] = ChartDef(
             id=item["id"], title=item["title"], caption=item.get("caption") or "",
-            selection=_selection(item, inv, path, prefix),
+            selection=selection, facet=_facet(item, selection, inv, path, prefix),
             x=_enum(item, "x", AXES_X, path, prefix), y=_enum(item, "y", AXES_Y, path, prefix),
             seed=_seed(item, inv, path, prefix, inv.spec.seeds[0]),
             flops=_enum(item, "flops", FLOPS_METHODS, path, prefix),

@@ -69,7 +69,8 @@ def render_chart(env, page: Page, chart_id: str, context: Context, points: int, 
     chart = page.charts[chart_id]
     inv = context.investigations[page.investigation]
     dom_id = chart_dom_id(page, chart_id) + ("-headline" if small else "")
-    spec = charts.chart_spec(chart, inv, dom_id, points, data_path(page.investigation, chart_id))
+    spec = charts.chart_spec(chart, inv, dom_id, points, data_path(page.investigation, chart_id),
+                             first_view_only=small)
     return env.get_template("chart.html").render(
         chart=chart, spec=spec, data_json=charts.inline_json(spec), dom_id=dom_id, small=small,
         json_href=data_path(page.investigation, f"{chart_id}.json"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from battleground.site.charts import rows_csv
+from battleground.site.charts import rows_csv, run_note
 from battleground.site.content import InvestigationData, TableDef
 
 COLUMNS = (
@@ -79,6 +79,7 @@ def run_row(record: dict) -> dict[str, Any]:
         "train_time": float(f"{sum(s for s in epochs['seconds'] if s is not None):.6g}"),
         "device": record["environment"]["device"],
         "status": record["status"],
+        "note": run_note(record),  # diverged / collapsed: shown in the status column
     }
 
 
@@ -93,7 +94,12 @@ def _cells(row: dict[str, Any]) -> dict[str, Cell]:
         "test": percent(row["test"]),
         "train_time": duration(row["train_time"]),
     }
-    return {key: Cell(shown.get(key, "–" if row[key] is None else str(row[key])), row[key]) for key, _, _ in COLUMNS}
+    if row.get("note") == "collapsed":
+        # a collapsed run trained to the end (or is still training): say both, collapse first
+        shown["status"] = "collapsed" if row["status"] == "complete" else f"collapsed, {row['status']}"
+    cells = {key: Cell(shown.get(key, "–" if row[key] is None else str(row[key])), row[key]) for key, _, _ in COLUMNS}
+    cells["status"] = Cell(cells["status"].text, cells["status"].text)
+    return cells
 
 
 def table_rows(table: TableDef, inv: InvestigationData) -> list[dict[str, Any]]:
@@ -111,7 +117,7 @@ def table_rows(table: TableDef, inv: InvestigationData) -> list[dict[str, Any]]:
                 rows.append(run_row(runs[seed].record))
             elif variant in inv.spec.variants:
                 rows.append({key: None for key, _, _ in COLUMNS} | {
-                    "variant": variant.name, "seed": seed, "status": "not run"})
+                    "variant": variant.name, "seed": seed, "status": "not run", "note": None})
     return rows
 
 
@@ -128,4 +134,4 @@ def table_view(table: TableDef, inv: InvestigationData) -> dict:
 
 
 def table_csv(table: TableDef, inv: InvestigationData) -> str:
-    return rows_csv([k for k, _, _ in COLUMNS], table_rows(table, inv))
+    return rows_csv([k for k, _, _ in COLUMNS] + ["note"], table_rows(table, inv))

@@ -1,7 +1,9 @@
 // Learning-curve charts: validation accuracy against training compute, drawn with Plotly from
 // the JSON embedded in each <figure data-chart>. Controls switch the x axis (FLOPs, epochs,
-// seconds), the y scale (linear or "nines", -log2(1 - accuracy)) and the seed (one, or all as a
-// min–max band around the median). A legend click highlights one variant and dims the others.
+// seconds), the y scale (linear or "nines", -log2(1 - accuracy)), the seed (one, or all as a
+// min–max band around the median) and, in a faceted chart, the view (e.g. one depth, or one
+// activation). A legend click highlights one variant and dims the others. Runs that diverged or
+// collapsed to one class say so in their legend name and hover.
 (function () {
   "use strict";
   var DIM = 0.15;            // opacity of the variants not highlighted
@@ -30,31 +32,98 @@
   var HOVER = "<b>%{meta[0]}</b><br>%{meta[1]}<br>epoch %{customdata[0]}<br>%{customdata[1]:.4s}FLOPs" +
               "<br>%{customdata[3]:.4~s} s<br>val. accuracy %{customdata[2]:.2%}<extra></extra>";
 
+  // The page carries each run compactly (battleground/site/charts.py, page_run): accuracy in
+  // whole 1/acc_scale as differences from the previous non-null value, FLOPs as one number per
+  // epoch, epochs as one grid per chart plus the run lengths. Decode once.
+  // Cumulative seconds come at every stride-th point and the last (seconds_anchors in
+  // charts.py); the points between are interpolated linearly in epochs.
+  function interpolate(epoch, anchors, stride) {
+    var n = epoch.length;
+    return epoch.map(function (e, i) {
+      var a = Math.floor(i / stride), lo = a * stride, hi = Math.min(lo + stride, n - 1);
+      if (i === lo || hi === lo) return anchors[a];
+      var high = anchors[a + 1];
+      return anchors[a] + (high - anchors[a]) * (e - epoch[lo]) / (epoch[hi] - epoch[lo]);
+    });
+  }
+  function undelta(values) {
+    var previous = 0;
+    return values.map(function (d) { return d === null ? null : (previous += d); });
+  }
+  function decode(spec) {
+    return spec.series.map(function (series) {
+      // as kept_indices in charts.py: the grid up to the longest run, plus every run's last epoch
+      var longest = Math.max.apply(null, series.lengths), out = {};
+      var epochs = spec.grid.filter(function (e) { return e <= longest && series.lengths.indexOf(e) < 0; })
+        .concat(series.lengths).sort(function (a, b) { return a - b; });
+      Object.keys(series.runs).forEach(function (seed) {
+        var run = series.runs[seed], epoch = epochs.slice(0, run.acc.length);
+        out[seed] = { epoch: epoch, seconds: interpolate(epoch, run.seconds, spec.seconds_stride),
+                      note: run.note || null,
+                      flops: epoch.map(function (e) { return e * run.flops_per_epoch; }),
+                      acc: undelta(run.acc).map(function (a) { return a === null ? null : a / spec.acc_scale; }) };
+      });
+      return out;
+    });
+  }
+
+  // Min, median and max accuracy across seeds at each epoch all of them reached. The seeds of a
+  // variant keep the same epochs (kept_indices in charts.py), so index i is one epoch in each.
+  function band(runs) {
+    var curves = Object.keys(runs).map(function (seed) { return runs[seed]; });
+    var n = Math.min.apply(null, curves.map(function (c) { return c.acc.length; }));
+    var out = { epoch: curves[0].epoch.slice(0, n), flops: curves[0].flops.slice(0, n),
+                seconds: [], lo: [], mid: [], hi: [] };
+    for (var i = 0; i < n; i++) {
+      var accs = curves.map(function (c) { return c.acc[i]; }).filter(function (a) { return a !== null; })
+        .sort(function (a, b) { return a - b; });
+      var m = accs.length, half = Math.floor(m / 2);
+      out.seconds.push(curves.reduce(function (sum, c) { return sum + c.seconds[i]; }, 0) / curves.length);
+      out.lo.push(m ? accs[0] : null);
+      out.hi.push(m ? accs[m - 1] : null);
+      out.mid.push(m ? (m % 2 ? accs[half] : (accs[half - 1] + accs[half]) / 2) : null);
+    }
+    return out;
+  }
+
+  // " (collapsed)" for one run; " (collapsed: 2 of 3 seeds)" for the band of several.
+  function noteText(notes, total) {
+    var counts = {};
+    notes.forEach(function (n) { if (n) counts[n] = (counts[n] || 0) + 1; });
+    var parts = Object.keys(counts).sort().map(function (n) {
+      return total === 1 ? n : n + ": " + counts[n] + " of " + total + " seeds";
+    });
+    return parts.length ? " (" + parts.join("; ") + ")" : "";
+  }
+
   function traces(chart) {
     var spec = chart.spec, s = chart.state, colors = palette(), out = [];
-    spec.series.forEach(function (series, i) {
-      var color = colors[series.color % colors.length];
-      var group = "s" + i;
+    var view = spec.views[s.view] || spec.views[0];
+    view.series.forEach(function (entry) {
+      var index = entry[0], label = entry[2], series = spec.series[index], runs = chart.runs[index];
+      var color = colors[entry[1] % colors.length];
+      var group = "s" + index;
       var opacity = s.highlight !== null && s.highlight !== group ? DIM : 1;
       var common = { type: "scatter", mode: "lines", legendgroup: group, opacity: opacity };
-      var seeds = Object.keys(series.runs);
-      if (s.seed === "all" && series.band) {
-        var b = series.band, x = xs(b, s.x);
+      var seeds = Object.keys(runs);
+      if (s.seed === "all" && seeds.length > 1) {
+        var b = chart.bands[index] || (chart.bands[index] = band(runs)), x = xs(b, s.x);
+        var note = noteText(seeds.map(function (seed) { return runs[seed].note; }), seeds.length);
         out.push(Object.assign({}, common, { x: x, y: ys(b.lo, s.y), line: { width: 0, color: color },
-          hoverinfo: "skip", showlegend: false, name: series.label_html }));
+          hoverinfo: "skip", showlegend: false, name: label }));
         out.push(Object.assign({}, common, { x: x, y: ys(b.hi, s.y), line: { width: 0, color: color },
           fill: "tonexty", fillcolor: rgba(color, 0.25), hoverinfo: "skip", showlegend: false,
-          name: series.label_html }));
+          name: label }));
         out.push(Object.assign({}, common, { x: x, y: ys(b.mid, s.y), line: { width: 2, color: color },
-          name: series.label_html, meta: [series.name_html, "median of seeds " + seeds.join(", ")],
+          name: label + note, meta: [series.name_html, "median of seeds " + seeds.join(", ") + note],
           customdata: zip(b.epoch, b.flops, b.mid, b.seconds), hovertemplate: HOVER }));
         return;
       }
       var shown = s.seed === "all" ? seeds : seeds.filter(function (seed) { return seed === s.seed; });
       shown.forEach(function (seed, j) {
-        var run = series.runs[seed];
+        var run = runs[seed], note = noteText([run.note], 1);
         out.push(Object.assign({}, common, { x: xs(run, s.x), y: ys(run.acc, s.y), line: { width: 2, color: color },
-          name: series.label_html, showlegend: j === 0, meta: [series.name_html, "seed " + seed],
+          name: label + note, showlegend: j === 0, meta: [series.name_html, "seed " + seed + note],
           customdata: zip(run.epoch, run.flops, run.acc, run.seconds), hovertemplate: HOVER }));
       });
     });
@@ -95,11 +164,13 @@
     if (!data || !plot) return;
     var spec = JSON.parse(data.textContent);
     var chart = { spec: spec, plot: plot, small: figure.classList.contains("chart-small"),
-                  state: { x: spec.x, y: spec.y, seed: spec.seed, highlight: null } };
+                  runs: decode(spec), bands: {},
+                  state: { x: spec.x, y: spec.y, seed: spec.seed, view: "0", highlight: null } };
     figure.querySelectorAll("select[data-control]").forEach(function (select) {
       select.value = chart.state[select.getAttribute("data-control")];
       select.addEventListener("change", function () {
         chart.state[select.getAttribute("data-control")] = select.value;
+        if (select.getAttribute("data-control") === "view") chart.state.highlight = null;  // another set of series
         draw(chart);
       });
     });

@@ -1,5 +1,5 @@
 // Sortable tables: click a header to sort by it, click again to reverse. Cells sort by their
-// data-sort value, as numbers in numeric columns; empty values always sort last.
+// data-sort value (else their text), as numbers in numeric columns; empty values always sort last.
 (function () {
   "use strict";
   function sortTable(table, th) {
@@ -9,7 +9,8 @@
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     function key(row) {
-      var value = row.cells[index].getAttribute("data-sort");
+      var cell = row.cells[index];  // data-sort is left out where it equals the text
+      var value = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent;
       if (value === null || value === "") return null;
       return numeric ? parseFloat(value) : value.toLowerCase();
     }

@@ -29,13 +29,15 @@ def investigations() -> dict[str, Investigation]:
 
 
 def write_runs(runs_dir: Path = RUNS) -> None:
-    """The fixture runs: a few activations, three seeds of ReLU, running and diverged runs, one
-    run long enough to be downsampled, and a variant whose name is markup."""
+    """The fixture runs: a few activations, three seeds of ReLU, running, diverged and collapsed
+    runs, one run long enough to be downsampled, and a variant whose name is markup."""
     inv = "activation-functions"
     for activation in ("ReLU", "tanh", "sigmoid", "none"):
         for seed in ((1729, 271828, 314159) if activation == "ReLU" else (1729,)):
             write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation=activation), seed, epochs=25)
     write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation="SiLU"), 1729, epochs=9, status="running")
+    # a second seed of sigmoid that collapsed to one class: "(collapsed: 1 of 2 seeds)" in the band
+    write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation="sigmoid"), 271828, epochs=25, collapsed=True)
     write_run(runs_dir, inv, variant("LeNet5", activation="ReLU"), 1729, epochs=400)
     write_run(runs_dir, inv, variant("LeNet5", activation="tanh"), 1729, epochs=8, status="diverged")
     evil = Variant("SimpleNet2", (("activation", EVIL), ("depth", 0)))
