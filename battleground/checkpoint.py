@@ -13,6 +13,7 @@ Only tensors and plain data (dicts, lists, strings, numbers) go in, so ``torch.l
 from __future__ import annotations
 
 import io
+import json
 import random
 from pathlib import Path
 
@@ -71,7 +72,9 @@ def save(path: Path | str, *, model: torch.nn.Module, optimizer: torch.optim.Opt
         "rng": rng_states(next(model.parameters()).device),
         "epoch": epoch,  # epochs completed: checkpoints are only written at epoch boundaries
         "epochs_planned": epochs_planned,  # so a resumed budget run does not time an epoch again
-        "record": record,  # the record so far, plain data
+        # The record so far, as the plain data that weights_only accepts: the JSON round trip
+        # turns str subclasses (torch.__version__) into str, and keeps NaN (a diverged loss).
+        "record": json.loads(json.dumps(record)),
     }, buffer)
     records.atomic_write_bytes(path, buffer.getvalue())
 
