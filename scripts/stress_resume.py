@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             result = without_timings(final_record(runs))
             if result != reference:
                 mismatches += 1
-                differing = sorted(key for key in reference if result.get(key) != reference[key])
-                print(f"  mismatch in run {compared}: fields {differing} differ from the reference")
+                differing = {key: (reference[key], result.get(key)) for key in reference if result.get(key) != reference[key]}
+                print(f"  mismatch in run {compared}: (reference, resumed) {str(differing)[:500]}")
             shutil.rmtree(runs)
             if kills >= args.kills:
                 break
