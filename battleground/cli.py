@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                      "(default: $BATTLEGROUND_DATA_DIR, else the Hugging Face hub)")
     run.add_argument("--runs-dir", default="runs", help="where run records go (default: runs/)")
     run.add_argument("--smoke", action="store_true", help="the investigation's small smoke configuration")
-    run.add_argument("--force", action="store_true", help="retrain runs whose record is already complete, from scratch")
+    run.add_argument("--force", action="store_true", help="retrain every selected run from scratch, complete ones included")
     run.add_argument("--restart", action="store_true", help="train interrupted runs from epoch 1 instead of "
                      "resuming them from their checkpoint")
     return parser
