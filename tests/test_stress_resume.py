@@ -12,7 +12,7 @@ import sys
 def test_runs_killed_with_sigkill_resume_to_the_uninterrupted_record(repo_root, data_dir):
     script = repo_root / "scripts" / "stress_resume.py"
     result = subprocess.run(
-        [sys.executable, str(script), "--kills", "3", "--epochs", "4", "--random-seed", "7"],
+        [sys.executable, str(script), "--kills", "3", "--epochs", "3", "--random-seed", "7"],
         cwd=repo_root, capture_output=True, text=True, timeout=300,
         env={**os.environ, "BATTLEGROUND_DATA_DIR": str(data_dir)},
     )
