@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                      "(default: $BATTLEGROUND_DATA_DIR, else the Hugging Face hub)")
     run.add_argument("--runs-dir", default="runs", help="where run records go (default: runs/)")
     run.add_argument("--smoke", action="store_true", help="the investigation's small smoke configuration")
-    run.add_argument("--force", action="store_true", help="retrain runs whose record is already complete")
+    run.add_argument("--force", action="store_true", help="retrain every selected run from scratch, complete ones included")
+    run.add_argument("--restart", action="store_true", help="train interrupted runs from epoch 1 instead of "
+                     "resuming them from their checkpoint")
     return parser
 
 
@@ -127,12 +129,16 @@ def command_run(args) -> int:
     tasks = investigation.tasks(variants, seeds, config)
 
     from battleground import sweep  # imports torch: only training needs it
+    from battleground.checkpoint import CheckpointError
     from battleground.data import DataError
+    from battleground.lock import LockHeld
 
     try:
-        sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force)
-    except DataError as error:
+        sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force, restart=args.restart)
+    except (DataError, CheckpointError, LockHeld) as error:
         raise Failure(str(error), status=1) from None
+    except records.RecordError as error:
+        raise Failure(f"{error}; to train this run again from scratch, use --force", status=1) from None
     return 0
 
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground import flops, models, provenance, records
+from battleground import checkpoint, flops, models, provenance, records
 from battleground.config import TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
@@ -180,31 +180,68 @@ def _append_epoch(record: dict, epoch: int, train_loss: float, seconds: float, v
     record["val_prediction_counts"] = val.prediction_counts
 
 
-def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True) -> dict:
+def _save_checkpoint(path: Path, state: RunState, epochs_planned: int) -> None:
+    checkpoint.save(path, model=state.model, optimizer=state.optimizer, order=state.order,
+                    epoch=state.epoch, epochs_planned=epochs_planned, record=state.record)
+
+
+def _resume(path: Path, state: RunState, task: Task) -> int:
+    """Load the checkpoint at ``path`` into ``state``; returns the planned epoch count."""
+    saved = checkpoint.load(path)
+    record = saved["record"]
+    wanted = {"variant": task.variant.name, "seed": task.seed, "config": task.config.as_dict()}
+    found = {key: record[key] for key in wanted}
+    if found != wanted:  # resuming under other settings would record a run that never happened
+        raise checkpoint.CheckpointError(path, f"it belongs to another run or configuration ({found})")
+    try:
+        state.model.load_state_dict(saved["model"])
+        state.optimizer.load_state_dict(saved["optimizer"])
+        state.order.set_state(saved["order"])
+        checkpoint.set_rng_states(saved["rng"])
+    except (RuntimeError, ValueError, KeyError, TypeError) as error:
+        raise checkpoint.CheckpointError(path, f"its state does not fit this model ({error})") from None
+    state.epoch, state.record = saved["epoch"], record
+    return saved["epochs_planned"]
+
+
+def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True,
+          resume: bool = True) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
 
     Without ``task.config.epochs``, one timed epoch sets the epoch count (``floor(budget / epoch
     seconds)``) and the model is then re-initialised with the same seed. An epoch's ``seconds``
     are its training time; evaluation is not included. A non-finite train loss ends the run as
     ``diverged``.
+
+    A checkpoint is written before the record at the start and after every epoch; with
+    ``resume``, an existing checkpoint continues the run from its last completed epoch, and the
+    run ends with the record an uninterrupted run would have written (timings aside).
     """
     config = task.config
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
+    saved = checkpoint.checkpoint_path(path)
     state = init_state(task, device)
-    step = measure_flops(state.model, splits, config)
-    timed_epoch_s, epochs = None, config.epochs
-    if epochs is None:
+    if resume and saved.exists():
+        epochs = _resume(saved, state, task)
         if progress:
-            tqdm.write(f"{task.variant.name} seed {task.seed}: timing one epoch for the {config.budget_s:g} s budget")
-        start = time.perf_counter()
-        train_epoch(state, splits, config)
-        timed_epoch_s = time.perf_counter() - start
-        epochs = epochs_in_budget(config.budget_s, timed_epoch_s)
-        state = init_state(task, device)  # the timing epoch trained this model: start afresh
-    state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
+            tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
+    else:
+        step = measure_flops(state.model, splits, config)
+        timed_epoch_s, epochs = None, config.epochs
+        if epochs is None:
+            if progress:
+                tqdm.write(f"{task.variant.name} seed {task.seed}: timing one epoch for the {config.budget_s:g} s budget")
+            start = time.perf_counter()
+            train_epoch(state, splits, config)
+            timed_epoch_s = time.perf_counter() - start
+            epochs = epochs_in_budget(config.budget_s, timed_epoch_s)
+            state = init_state(task, device)  # the timing epoch trained this model: start afresh
+        state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
+        _save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch
     records.write_record(path, state.record)
 
-    bar = tqdm(total=epochs, desc=f"{task.variant.name} seed {task.seed}", unit="epoch", disable=not progress)
+    bar = tqdm(total=epochs, initial=state.epoch, desc=f"{task.variant.name} seed {task.seed}", unit="epoch",
+               disable=not progress)
     try:
         with bar:
             while state.epoch < epochs and state.record["status"] == "running":
@@ -215,15 +252,19 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
                 _append_epoch(state.record, state.epoch, train_loss, seconds, val)
                 if not math.isfinite(train_loss):
                     state.record.update(status="diverged", finished=_now())
+                # Checkpoint first: a kill between the two writes leaves a record one epoch
+                # behind, which the resume rewrites from the checkpoint.
+                _save_checkpoint(saved, state, epochs)
                 records.write_record(path, state.record)
                 bar.set_postfix(val_acc=f"{val.accuracy:.4f}", train_loss=f"{train_loss:.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:
         state.record.update(status="interrupted", finished=_now())
-        records.write_record(path, state.record)
+        records.write_record(path, state.record)  # the checkpoint stays: the run resumes from it
         raise
     if state.record["status"] == "running":
         test = evaluate(state.model, splits.test_x, splits.test_y, config)
         state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now())
         records.write_record(path, state.record)
+    checkpoint.remove(saved)  # complete or diverged: the record is all there is to keep
     return state.record

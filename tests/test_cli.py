@@ -99,3 +99,22 @@ def test_a_broken_record_is_one_clear_line(tmp_path, capsys):
     assert main(["list", "--runs-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert str(broken) in err and "perhaps truncated" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("header, wanted", [
+    ((2051, 60_000), "expected IDX magic number 2049 (labels), found 2051"),  # an images file in its place
+    ((2049, 59_999), "expected 60007 bytes for 59999 values, found 60008 bytes"),  # one label too few declared
+])
+def test_a_broken_data_file_is_one_clear_line_naming_it(data_dir, tmp_path, header, wanted, capsys):
+    import shutil
+
+    import numpy as np
+
+    for name in ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        shutil.copy(data_dir / "mnist" / f"{name}.gz", tmp_path)
+    broken = tmp_path / "train-labels-idx1-ubyte"
+    broken.write_bytes(np.array(header, dtype=">i4").tobytes() + bytes(60_000))
+    argv = ["run", INVESTIGATION, "--smoke", "--data-dir", str(tmp_path), "--runs-dir", str(tmp_path / "runs")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"battleground: error: {broken}: {wanted}") and err.count("\n") == 1
