@@ -64,7 +64,7 @@ def environment(device: torch.device) -> dict:
     """The provenance block of a run record."""
     return {
         "device": device_name(device),
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),  # a str subclass otherwise
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": platform.platform(),
