@@ -180,6 +180,31 @@ def _append_epoch(record: dict, epoch: int, train_loss: float, seconds: float, v
     record["val_prediction_counts"] = val.prediction_counts
 
 
+def record_epoch(state: RunState, path: Path, splits: Splits, config: TrainConfig,
+                 train_loss: float, seconds: float) -> Evaluation:
+    """Validate after an epoch, append it to the record (ending a non-finite run as
+    ``diverged``) and write the record."""
+    val = evaluate(state.model, splits.val_x, splits.val_y, config)
+    _append_epoch(state.record, state.epoch, train_loss, seconds, val)
+    if not math.isfinite(train_loss):
+        state.record.update(status="diverged", finished=_now())
+    records.write_record(path, state.record)
+    return val
+
+
+def end_run(state: RunState, path: Path, splits: Splits, config: TrainConfig) -> None:
+    """Test a run that is still ``running`` after its last epoch and write it as complete."""
+    if state.record["status"] == "running":
+        test = evaluate(state.model, splits.test_x, splits.test_y, config)
+        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now())
+        records.write_record(path, state.record)
+
+
+def interrupt_run(state: RunState, path: Path) -> None:
+    state.record.update(status="interrupted", finished=_now())
+    records.write_record(path, state.record)
+
+
 def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
 
@@ -211,19 +236,11 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
                 start = time.perf_counter()
                 train_loss = train_epoch(state, splits, config)
                 seconds = time.perf_counter() - start
-                val = evaluate(state.model, splits.val_x, splits.val_y, config)
-                _append_epoch(state.record, state.epoch, train_loss, seconds, val)
-                if not math.isfinite(train_loss):
-                    state.record.update(status="diverged", finished=_now())
-                records.write_record(path, state.record)
+                val = record_epoch(state, path, splits, config, train_loss, seconds)
                 bar.set_postfix(val_acc=f"{val.accuracy:.4f}", train_loss=f"{train_loss:.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:
-        state.record.update(status="interrupted", finished=_now())
-        records.write_record(path, state.record)
+        interrupt_run(state, path)
         raise
-    if state.record["status"] == "running":
-        test = evaluate(state.model, splits.test_x, splits.test_y, config)
-        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now())
-        records.write_record(path, state.record)
+    end_run(state, path, splits, config)
     return state.record
