@@ -1,8 +1,7 @@
-"""The local executor: run tasks one after another in this process.
+"""The local executor: run tasks in this process, same-shape tasks batched together.
 
 The unit of work is a :class:`~battleground.spec.Task`, which becomes one run record. Another
-executor (a batched one training many same-shape tasks at once, a cluster one) takes the same
-task list and returns the same records.
+executor (a cluster one) takes the same task list and returns the same records.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from battleground import data, records, train
+from battleground import batched, data, models, records, train
 from battleground.spec import Task
 
 
@@ -33,23 +32,35 @@ def run_local(
     force: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    batch: bool = True,
 ) -> list[dict]:
-    """Train each task in turn (skipping those already complete, unless ``force``); return
-    their records. Each data set is loaded once, and each distinct split once per device."""
+    """Train each task (skipping those already complete, unless ``force``); return their records
+    in task order. With ``batch``, tasks that share a variant and config (different seeds) train
+    together through :mod:`battleground.batched`. Each data set is loaded once, and each
+    distinct split once per device."""
     arrays: dict[str, data.Arrays] = {}
     splits: dict[tuple, data.Splits] = {}
-    results = []
-    for task in tasks:
+    results: dict[int, dict] = {}
+    groups: dict[tuple, list[int]] = {}  # (variant, config) -> positions of the tasks to train
+    tasks = list(tasks)
+    for i, task in enumerate(tasks):
         done = None if force else existing_complete(task, runs_dir)
         if done is not None:
             log(f"skipping {task.variant.name} seed {task.seed}: complete record exists (--force retrains)")
-            results.append(done)
-            continue
-        config = task.config
+            results[i] = done
+        else:
+            groups.setdefault((task.investigation, task.variant, task.config) if batch else i, []).append(i)
+    for positions in groups.values():
+        group = [tasks[i] for i in positions]
+        config = group[0].config
         if config.dataset not in arrays:
             arrays[config.dataset] = data.load_arrays(config.dataset, data_dir)
         key = (config.dataset, config.train_size, config.val_split_seed, config.val_size, config.test_size)
         if key not in splits:
             splits[key] = data.make_splits(arrays[config.dataset], config, device)
-        results.append(train.train(task, splits[key], device, runs_dir, progress=progress))
-    return results
+        if len(group) > 1 and batched.supports(models.build(group[0].variant)):
+            trained = batched.train_group(group, splits[key], device, runs_dir, progress=progress)
+        else:
+            trained = [train.train(task, splits[key], device, runs_dir, progress=progress) for task in group]
+        results.update(zip(positions, trained))
+    return [results[i] for i in range(len(tasks))]
