@@ -40,6 +40,14 @@ def supports(model: nn.Module) -> bool:
                for _, layer in _layers(model))
 
 
+def worth_batching(model: nn.Module, device: torch.device) -> bool:
+    """Whether training K copies of ``model`` batched beats training them one by one: a grouped
+    convolution on a CPU is slower than K plain ones (``battleground bench``: LeNet5 batched ran
+    at ~0.7x the trainer on 2 cores), so conv nets batch only on CUDA (not yet measured there)."""
+    convolutional = any(isinstance(layer, nn.Conv2d) for _, layer in _layers(model))
+    return supports(model) and (device.type == "cuda" or not convolutional)
+
+
 def _layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     # Leaf modules in registration order, which is the order our Sequential-built families run.
     return [(name, layer) for name, layer in model.named_modules() if not any(True for _ in layer.children())]

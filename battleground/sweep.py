@@ -58,7 +58,7 @@ def run_local(
         key = (config.dataset, config.train_size, config.val_split_seed, config.val_size, config.test_size)
         if key not in splits:
             splits[key] = data.make_splits(arrays[config.dataset], config, device)
-        if len(group) > 1 and batched.supports(models.build(group[0].variant)):
+        if len(group) > 1 and batched.worth_batching(models.build(group[0].variant), device):
             trained = batched.train_group(group, splits[key], device, runs_dir, progress=progress)
         else:
             trained = [train.train(task, splits[key], device, runs_dir, progress=progress) for task in group]
