@@ -6,7 +6,7 @@ Three contenders per model family, each timed for whole training epochs:
   host memory, batch 100, shuffled, each batch moved with ``.to(device)``, SGD lr 1e-3;
 - ``trainer``: ``battleground.train.train_epoch``, the code path every run record comes from;
 - ``batched``: ``battleground.batched.StackedModels.train_epoch`` on K models at once, reported
-  as model-epochs per second.
+  as model-epochs per second (where ``batched.worth_batching``: not conv nets on a CPU).
 
 The contenders take turns epoch by epoch (warm-up epochs first, untimed), so a noisy machine
 slows all of them alike; medians summarise. Results go to a JSON file with the device, the
@@ -76,12 +76,14 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
     loader = DataLoader(TensorDataset(splits.train_x.cpu(), splits.train_y.cpu()),
                         batch_size=config.batch_size, shuffle=True)
     state = train.init_state(tasks[0], device)
-    stacked = batched.StackedModels([train.init_state(task, device) for task in tasks], config)
-    return {
+    runners = {
         "tutorial": lambda: tutorial_epoch(model, optimizer, loader, device),
         "trainer": lambda: train.train_epoch(state, splits, config),
-        "batched": lambda: stacked.train_epoch(splits),
     }
+    if batched.worth_batching(model, device):  # a conv net's grouped conv on a CPU takes minutes
+        stacked = batched.StackedModels([train.init_state(task, device) for task in tasks], config)
+        runners["batched"] = lambda: stacked.train_epoch(splits)
+    return runners
 
 
 def bench_family(family: str, splits: data.Splits, device: torch.device, epochs: int, warmup: int,
@@ -97,15 +99,16 @@ def bench_family(family: str, splits: data.Splits, device: torch.device, epochs:
         label = f"epoch {round_ + 1 - warmup}" if round_ >= warmup else "warm-up"
         log(f"{family} {label}: " + ", ".join(f"{name} {s:.3f} s" for name, s in timings.items()))
     median = {name: statistics.median(values) for name, values in seconds.items()}
-    return {
+    result = {
         "variant": VARIANTS[family].name,
         "seconds_per_epoch": seconds,  # batched: one epoch of all K models
         "median_s": median,
         "trainer_speedup_vs_tutorial": median["tutorial"] / median["trainer"],
-        "batched_models": k,
         "model_epochs_per_s": {name: (k if name == "batched" else 1) / median[name] for name in median},
-        "batched_speedup_vs_trainer": k * median["trainer"] / median["batched"],
     }
+    if "batched" in median:
+        result.update(batched_models=k, batched_speedup_vs_trainer=k * median["trainer"] / median["batched"])
+    return result
 
 
 def device_slug(device: torch.device) -> str:
@@ -127,9 +130,9 @@ def run(families: list[str], device: torch.device, epochs: int, warmup: int, k: 
     for family, result in results.items():
         median = result["median_s"]
         log(f"{family}: tutorial {median['tutorial']:.3f} s/epoch, trainer {median['trainer']:.3f} s/epoch "
-            f"({result['trainer_speedup_vs_tutorial']:.2f}x), batched x{k} "
-            f"{result['model_epochs_per_s']['batched']:.2f} model-epochs/s "
-            f"({result['batched_speedup_vs_trainer']:.2f}x the trainer)")
+            f"({result['trainer_speedup_vs_tutorial']:.2f}x)" + (
+                f", batched x{k} {result['model_epochs_per_s']['batched']:.2f} model-epochs/s "
+                f"({result['batched_speedup_vs_trainer']:.2f}x the trainer)" if "batched" in median else ""))
     return {
         "schema": SCHEMA,
         "device": provenance.device_name(device),
