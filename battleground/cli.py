@@ -48,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="retrain every selected run from scratch, complete ones included")
     run.add_argument("--restart", action="store_true", help="train interrupted runs from epoch 1 instead of "
                      "resuming them from their checkpoint")
+    run.add_argument("--no-batch", action="store_true",
+                     help="train seeds of one variant one after another, not batched together")
+
+    bench = commands.add_parser("bench", help="time our trainer against the tutorial loop, in one run")
+    bench.add_argument("--models", default="SimpleNet2,LeNet5", help="families to time (default: SimpleNet2,LeNet5)")
+    bench.add_argument("--epochs", type=int, default=3, help="timed epochs of each contender (default: 3)")
+    bench.add_argument("--warmup", type=int, default=1, help="untimed epochs first (default: 1)")
+    bench.add_argument("--batch-models", type=int, default=4, help="K, the models the batched trainer trains at once (default: 4)")
+    bench.add_argument("--train-size", type=int, help="use only the first N training images (default: all 60,000)")
+    bench.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    bench.add_argument("--data-dir", help="a folder of IDX files (default: $BATTLEGROUND_DATA_DIR, else the hub)")
+    bench.add_argument("--out", help="the results file (default: bench-results/<device>.json)")
     return parser
 
 
@@ -134,7 +146,8 @@ def command_run(args) -> int:
     from battleground.lock import LockHeld
 
     try:
-        sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force, restart=args.restart)
+        sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
+                        restart=args.restart, batch=not args.no_batch)
     except (DataError, CheckpointError, LockHeld) as error:
         raise Failure(str(error), status=1) from None
     except records.RecordError as error:
@@ -142,11 +155,25 @@ def command_run(args) -> int:
     return 0
 
 
+def command_bench(args) -> int:
+    from battleground import bench
+    from battleground.data import DataError
+
+    try:
+        bench.command(args, _device(args.device))
+    except DataError as error:
+        raise Failure(str(error), status=1) from None
+    except ValueError as error:  # an unknown model family or a bad count
+        raise Failure(str(error)) from None
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return command_list(args) if args.command == "list" else command_run(args)
+        commands = {"list": command_list, "run": command_run, "bench": command_bench}
+        return commands[args.command](args)
     except Failure as error:
         print(f"battleground: error: {error}", file=sys.stderr)
         return error.status

@@ -1,18 +1,18 @@
-"""The local executor: run tasks one after another in this process.
+"""The local executor: run tasks in this process, same-shape tasks batched together.
 
 The unit of work is a :class:`~battleground.spec.Task`, which becomes one run record. Another
-executor (a batched one training many same-shape tasks at once, a cluster one) takes the same
-task list and returns the same records.
+executor (a cluster one) takes the same task list and returns the same records.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
 
-from battleground import data, lock, records, train
+from battleground import batched, checkpoint, data, lock, models, records, train
 from battleground.spec import Task
 
 
@@ -37,29 +37,55 @@ def run_local(
     restart: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    batch: bool = True,
 ) -> list[dict]:
-    """Train each task in turn (skipping those already complete or diverged, unless ``force``);
-    return their records. An interrupted run resumes from its checkpoint unless ``restart`` or
-    ``force``. Each run is locked while it trains (:mod:`battleground.lock`), so two processes
-    never write the same record. Each data set is loaded once, and each distinct split once per
-    device."""
+    """Train each task (skipping those already complete or diverged, unless ``force``); return
+    their records in task order.
+
+    An interrupted run resumes from its checkpoint unless ``restart`` or ``force``. With
+    ``batch``, fresh tasks that share a variant and config (different seeds) train together
+    through :mod:`battleground.batched`; a task with a checkpoint to resume trains alone. Every
+    run is locked while it trains (:mod:`battleground.lock`), so two processes never write the
+    same record. Each data set is loaded once, and each distinct split once per device."""
     arrays: dict[str, data.Arrays] = {}
     splits: dict[tuple, data.Splits] = {}
-    results = []
-    for task in tasks:
+    results: dict[int, dict] = {}
+    groups: dict[object, list[int]] = {}  # (variant, config) -> positions of the tasks to train
+    tasks = list(tasks)
+    resume = not (restart or force)
+    for i, task in enumerate(tasks):
         path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
-        with lock.held(lock.lock_path(path), log=log):  # checked under the lock: another may just have finished it
-            done = None if force else existing_finished(task, runs_dir)
-            if done is not None:
-                log(f"skipping {task.variant.name} seed {task.seed}: {done['status']} record exists (--force retrains)")
-                results.append(done)
+        resumable = resume and checkpoint.checkpoint_path(path).exists()
+        key = (task.investigation, task.variant, task.config) if batch and not resumable else i
+        groups.setdefault(key, []).append(i)
+    for positions in groups.values():
+        group = [tasks[i] for i in positions]
+        paths = [records.record_path(runs_dir, t.investigation, t.variant.name, t.seed) for t in group]
+        with contextlib.ExitStack() as locks:
+            for path in paths:
+                locks.enter_context(lock.held(lock.lock_path(path), log=log))
+            # checked under the locks: another process may just have finished a run
+            todo = []
+            for i, task in zip(positions, group):
+                done = None if force else existing_finished(task, runs_dir)
+                if done is not None:
+                    log(f"skipping {task.variant.name} seed {task.seed}: {done['status']} record exists (--force retrains)")
+                    results[i] = done
+                else:
+                    todo.append(i)
+            if not todo:
                 continue
-            config = task.config
+            todo_tasks = [tasks[i] for i in todo]
+            config = todo_tasks[0].config
             if config.dataset not in arrays:
                 arrays[config.dataset] = data.load_arrays(config.dataset, data_dir)
             key = (config.dataset, config.train_size, config.val_split_seed, config.val_size, config.test_size)
             if key not in splits:
                 splits[key] = data.make_splits(arrays[config.dataset], config, device)
-            resume = not (restart or force)
-            results.append(train.train(task, splits[key], device, runs_dir, progress=progress, resume=resume))
-    return results
+            if len(todo_tasks) > 1 and batched.worth_batching(models.build(todo_tasks[0].variant), device):
+                trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
+            else:
+                trained = [train.train(t, splits[key], device, runs_dir, progress=progress, resume=resume)
+                           for t in todo_tasks]
+            results.update(zip(todo, trained))
+    return [results[i] for i in range(len(tasks))]

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -204,6 +205,33 @@ def _resume(path: Path, state: RunState, task: Task) -> int:
     return saved["epochs_planned"]
 
 
+def record_epoch(state: RunState, path: Path, splits: Splits, config: TrainConfig,
+                 train_loss: float, seconds: float, before_write: Callable[[], None] | None = None) -> Evaluation:
+    """Validate after an epoch, append it to the record (ending a non-finite run as
+    ``diverged``) and write the record, after ``before_write`` (a checkpoint) if given."""
+    val = evaluate(state.model, splits.val_x, splits.val_y, config)
+    _append_epoch(state.record, state.epoch, train_loss, seconds, val)
+    if not math.isfinite(train_loss):
+        state.record.update(status="diverged", finished=_now())
+    if before_write is not None:
+        before_write()
+    records.write_record(path, state.record)
+    return val
+
+
+def end_run(state: RunState, path: Path, splits: Splits, config: TrainConfig) -> None:
+    """Test a run that is still ``running`` after its last epoch and write it as complete."""
+    if state.record["status"] == "running":
+        test = evaluate(state.model, splits.test_x, splits.test_y, config)
+        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now())
+        records.write_record(path, state.record)
+
+
+def interrupt_run(state: RunState, path: Path) -> None:
+    state.record.update(status="interrupted", finished=_now())
+    records.write_record(path, state.record)
+
+
 def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True,
           resume: bool = True) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
@@ -248,23 +276,15 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
                 start = time.perf_counter()
                 train_loss = train_epoch(state, splits, config)
                 seconds = time.perf_counter() - start
-                val = evaluate(state.model, splits.val_x, splits.val_y, config)
-                _append_epoch(state.record, state.epoch, train_loss, seconds, val)
-                if not math.isfinite(train_loss):
-                    state.record.update(status="diverged", finished=_now())
                 # Checkpoint first: a kill between the two writes leaves a record one epoch
                 # behind, which the resume rewrites from the checkpoint.
-                _save_checkpoint(saved, state, epochs)
-                records.write_record(path, state.record)
+                val = record_epoch(state, path, splits, config, train_loss, seconds,
+                                   before_write=lambda: _save_checkpoint(saved, state, epochs))
                 bar.set_postfix(val_acc=f"{val.accuracy:.4f}", train_loss=f"{train_loss:.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:
-        state.record.update(status="interrupted", finished=_now())
-        records.write_record(path, state.record)  # the checkpoint stays: the run resumes from it
+        interrupt_run(state, path)  # the checkpoint stays: the run resumes from it
         raise
-    if state.record["status"] == "running":
-        test = evaluate(state.model, splits.test_x, splits.test_y, config)
-        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now())
-        records.write_record(path, state.record)
+    end_run(state, path, splits, config)
     checkpoint.remove(saved)  # complete or diverged: the record is all there is to keep
     return state.record

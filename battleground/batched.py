@@ -1,0 +1,186 @@
+"""Train K same-shape tasks (one variant and config, different seeds) as one batched model.
+
+Small models leave the hardware idle between Python-level steps; stacking K models' weights and
+running one batched step per batch pays that per-step overhead once for all K. Each model
+stays what it would be alone:
+
+- its weights come from ``train.init_state`` with its own seed (the single path's initialisation);
+- its data order comes from its own generator, one ``randperm`` per epoch, as ``train.train_epoch``;
+- its loss is its own batch mean, and the summed loss's gradient with respect to a model's slice
+  of the stacked weights is that model's own gradient (the models share nothing);
+- the optimizer works element-wise (SGD with PyTorch defaults: ``p -= lr * grad``), so stepping
+  the stacked weights steps each model as its own optimizer would.
+
+Only the arithmetic order inside the batched matrix products differs from the single path, so
+a batched model agrees with its single twin to float rounding, not bit for bit (tests pin how
+closely). Each model keeps its own run record, written after every epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import stack_module_state
+from tqdm import tqdm
+
+from battleground import records, train
+from battleground.config import TrainConfig
+from battleground.data import Splits
+from battleground.spec import Task
+
+
+def supports(model: nn.Module) -> bool:
+    """Whether :class:`StackedModels` can batch ``model``: its weights may sit only in linear and
+    convolution layers (a learned activation such as PReLU would need its own batched form)."""
+    return all(isinstance(layer, (nn.Linear, nn.Conv2d)) or not any(True for _ in layer.parameters())
+               for _, layer in _layers(model))
+
+
+def worth_batching(model: nn.Module, device: torch.device) -> bool:
+    """Whether training K copies of ``model`` batched beats training them one by one: a grouped
+    convolution on a CPU is slower than K plain ones (``battleground bench``: LeNet5 batched ran
+    at ~0.7x the trainer on 2 cores), so conv nets batch only on CUDA (not yet measured there)."""
+    convolutional = any(isinstance(layer, nn.Conv2d) for _, layer in _layers(model))
+    return supports(model) and (device.type == "cuda" or not convolutional)
+
+
+def _layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    # Leaf modules in registration order, which is the order our Sequential-built families run.
+    return [(name, layer) for name, layer in model.named_modules() if not any(True for _ in layer.children())]
+
+
+class StackedModels:
+    """K models of one shape as stacked weights, trained together one batch at a time.
+
+    The forward pass is written out per layer type rather than through ``torch.func.vmap``:
+    vmap's per-call overhead cost more than it saved for these small models on a CPU, and it
+    turned convolutions into a slow path. Convolutions run as one grouped convolution (model k's
+    channels are group k) on a ``(B, K*C, H, W)`` tensor; after ``Flatten`` the activations are
+    ``(K, B, features)`` and linear layers are batched matrix products (``baddbmm``).
+    """
+
+    def __init__(self, states: list[train.RunState], config: TrainConfig):
+        self.states, self.config = states, config
+        models = [state.model for state in states]
+        if not supports(models[0]):
+            raise ValueError(f"{type(models[0]).__name__} has weights outside linear and conv layers")
+        self.params, _ = stack_module_state(models)  # leaves with a leading K dim; no buffers here
+        self.layers = _layers(models[0])
+        self.optimizer = train.OPTIMIZERS[config.optimizer](list(self.params.values()), lr=config.lr)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(K, B, classes)`` of model k on its own images ``x[k]`` (``x``: ``(K, B, C, H, W)``)."""
+        k, b = x.shape[:2]
+        h = x.transpose(0, 1).reshape(b, -1, *x.shape[3:])  # (B, K*C, H, W)
+        for name, layer in self.layers:
+            if isinstance(layer, nn.Conv2d):
+                weight = self.params[f"{name}.weight"]
+                h = F.conv2d(h, weight.flatten(0, 1), self.params[f"{name}.bias"].flatten(),
+                             layer.stride, layer.padding, layer.dilation, groups=k)
+            elif isinstance(layer, nn.Flatten):
+                h = h.reshape(b, k, -1).transpose(0, 1)  # (K, B, features)
+            elif isinstance(layer, nn.Linear):
+                weight, bias = self.params[f"{name}.weight"], self.params[f"{name}.bias"]
+                h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            else:  # weightless and element-wise or per channel: any layout will do
+                h = layer(h)
+        return h
+
+    def losses(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Each model's mean loss on its own batch: ``(K,)``."""
+        logits = self.forward(x)
+        per_image = train.LOSSES[self.config.loss](logits.flatten(0, 1), y.flatten(), reduction="none")
+        return per_image.view(y.shape).mean(dim=1)
+
+    def train_epoch(self, splits: Splits) -> list[float]:
+        """One epoch of every model, each in its own fresh order; returns each mean train loss."""
+        device, n, size = splits.train_y.device, len(splits.train_y), self.config.batch_size
+        orders = torch.stack([torch.randperm(n, generator=s.order, device=device) for s in self.states])
+        total = torch.zeros(len(self.states), device=device)
+        for start in range(0, n, size):
+            batch = orders[:, start : start + size]  # (K, B): each model's own images
+            self.optimizer.zero_grad(set_to_none=True)
+            losses = self.losses(splits.train_x[batch], splits.train_y[batch])
+            losses.sum().backward()
+            self.optimizer.step()
+            total += losses.detach() * batch.shape[1]
+        for state in self.states:
+            state.epoch += 1
+        return (total / n).tolist()  # the epoch's one host sync
+
+    @torch.no_grad()
+    def copy_to_models(self) -> None:
+        """Write the stacked weights back into each state's model, for evaluation."""
+        for k, state in enumerate(self.states):
+            for name, tensor in state.model.named_parameters():
+                tensor.copy_(self.params[name][k])
+
+
+def _check_same_shape(tasks: list[Task]) -> None:
+    first = tasks[0]
+    for task in tasks[1:]:
+        if (task.variant, task.config) != (first.variant, first.config):
+            raise ValueError(
+                f"batched training needs one variant and config; got {first.variant.name} and {task.variant.name}"
+                + ("" if task.variant != first.variant else " with different configs")
+            )
+
+
+def _running(states: list[train.RunState], paths: list[Path]) -> list[tuple[train.RunState, Path]]:
+    return [(state, path) for state, path in zip(states, paths) if state.record["status"] == "running"]
+
+
+def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_dir: Path | str,
+                progress: bool = True) -> list[dict]:
+    """Train same-shape ``tasks`` together; return their records, each written after every epoch.
+
+    The epoch count follows the single path's rule: a fixed ``config.epochs``, else one timed
+    epoch of one model *alone*, so batching changes how fast a sweep finishes, not how many
+    epochs a variant's budget buys. An epoch's ``seconds`` is the group's epoch time divided by
+    K (each model's share); the record says how many models shared it in ``batched_models``.
+    """
+    _check_same_shape(tasks)
+    config = tasks[0].config
+    states = [train.init_state(task, device) for task in tasks]
+    step = train.measure_flops(states[0].model, splits, config)  # one shape: one count for all
+    timed_epoch_s, epochs = None, config.epochs
+    if epochs is None:
+        timing = train.init_state(tasks[0], device)
+        start = time.perf_counter()
+        train.train_epoch(timing, splits, config)
+        timed_epoch_s = time.perf_counter() - start
+        epochs = train.epochs_in_budget(config.budget_s, timed_epoch_s)
+    paths = [records.record_path(runs_dir, t.investigation, t.variant.name, t.seed) for t in tasks]
+    for task, state, path in zip(tasks, states, paths):
+        state.record = train.new_record(task, splits, state, step, timed_epoch_s, epochs, device)
+        state.record["batched_models"] = len(tasks)
+        records.write_record(path, state.record)
+
+    stacked = StackedModels(states, config)
+    seeds = ",".join(str(t.seed) for t in tasks)
+    bar = tqdm(total=epochs, desc=f"{tasks[0].variant.name} seeds {seeds}", unit="epoch", disable=not progress)
+    try:
+        with bar:
+            while states[0].epoch < epochs and _running(states, paths):
+                start = time.perf_counter()
+                losses = stacked.train_epoch(splits)
+                seconds = (time.perf_counter() - start) / len(tasks)
+                stacked.copy_to_models()
+                for state, path, loss in zip(states, paths, losses):
+                    # A diverged model keeps stepping with the group (its NaNs cannot reach the
+                    # others' weights) but its record has ended.
+                    if state.record["status"] == "running":
+                        train.record_epoch(state, path, splits, config, loss, seconds)
+                bar.set_postfix(train_loss=f"{min(losses):.4f}", refresh=False)
+                bar.update()
+    except KeyboardInterrupt:
+        for state, path in _running(states, paths):
+            train.interrupt_run(state, path)
+        raise
+    for state, path in zip(states, paths):
+        train.end_run(state, path, splits, config)
+    return [state.record for state in states]

@@ -1,0 +1,155 @@
+"""``battleground bench``: our trainer against the tutorial loop, side by side in one process.
+
+Three contenders per model family, each timed for whole training epochs:
+
+- ``tutorial``: the pytorch/examples mnist loop — a ``DataLoader`` over a ``TensorDataset`` in
+  host memory, batch 100, shuffled, each batch moved with ``.to(device)``, SGD lr 1e-3;
+- ``trainer``: ``battleground.train.train_epoch``, the code path every run record comes from;
+- ``batched``: ``battleground.batched.StackedModels.train_epoch`` on K models at once, reported
+  as model-epochs per second (where ``batched.worth_batching``: not conv nets on a CPU).
+
+The contenders take turns epoch by epoch (warm-up epochs first, untimed), so a noisy machine
+slows all of them alike; medians summarise. Results go to a JSON file with the device, the
+software versions and the code version, so every number traces to code.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+from battleground import batched, data, models, provenance, records, train
+from battleground.config import DEFAULTS, SEEDS
+from battleground.spec import Task, variant
+
+SCHEMA = 1
+VARIANTS = {  # the published battleground's two headline models
+    "SimpleNet2": variant("SimpleNet2", depth=0, activation="ReLU"),
+    "LeNet5": variant("LeNet5", activation="tanh"),
+}
+LOG_INTERVAL = 10  # pytorch/examples reads loss.item() every 10 batches to log it: a host sync
+
+
+def tutorial_epoch(model: torch.nn.Module, optimizer: torch.optim.Optimizer, loader: DataLoader,
+                   device: torch.device) -> None:
+    """One epoch of pytorch/examples mnist ``train()`` (our models return logits, hence
+    ``cross_entropy`` where the example's log-softmax model uses ``nll_loss``)."""
+    model.train()
+    for batch_idx, (images, target) in enumerate(loader):
+        images, target = images.to(device), target.to(device)
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(images), target)
+        loss.backward()
+        optimizer.step()
+        if batch_idx % LOG_INTERVAL == 0:
+            loss.item()
+
+
+def _timed(epoch: Callable[[], object], device: torch.device) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    epoch()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)  # the trainer queues work; count it all
+    return time.perf_counter() - start
+
+
+def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -> dict[str, Callable[[], object]]:
+    """Each contender's one-epoch function, freshly initialised with the default seed."""
+    config = DEFAULTS.replace(train_size=len(splits.train_y))
+    tasks = [Task("bench", VARIANTS[family], seed, config) for seed in range(SEEDS[0], SEEDS[0] + k)]
+
+    torch.manual_seed(SEEDS[0])
+    model = models.build(VARIANTS[family]).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
+    # The tutorial's data starts in host memory, as a torchvision data set would.
+    loader = DataLoader(TensorDataset(splits.train_x.cpu(), splits.train_y.cpu()),
+                        batch_size=config.batch_size, shuffle=True)
+    state = train.init_state(tasks[0], device)
+    runners = {
+        "tutorial": lambda: tutorial_epoch(model, optimizer, loader, device),
+        "trainer": lambda: train.train_epoch(state, splits, config),
+    }
+    if batched.worth_batching(model, device):  # a conv net's grouped conv on a CPU takes minutes
+        stacked = batched.StackedModels([train.init_state(task, device) for task in tasks], config)
+        runners["batched"] = lambda: stacked.train_epoch(splits)
+    return runners
+
+
+def bench_family(family: str, splits: data.Splits, device: torch.device, epochs: int, warmup: int,
+                 k: int, log: Callable[[str], None]) -> dict:
+    """Interleaved epoch timings of ``family``'s contenders, their medians and ratios."""
+    runners = contenders(family, splits, device, k)
+    seconds: dict[str, list[float]] = {name: [] for name in runners}
+    for round_ in range(warmup + epochs):
+        timings = {name: _timed(epoch, device) for name, epoch in runners.items()}
+        if round_ >= warmup:
+            for name, elapsed in timings.items():
+                seconds[name].append(elapsed)
+        label = f"epoch {round_ + 1 - warmup}" if round_ >= warmup else "warm-up"
+        log(f"{family} {label}: " + ", ".join(f"{name} {s:.3f} s" for name, s in timings.items()))
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    result = {
+        "variant": VARIANTS[family].name,
+        "seconds_per_epoch": seconds,  # batched: one epoch of all K models
+        "median_s": median,
+        "trainer_speedup_vs_tutorial": median["tutorial"] / median["trainer"],
+        "model_epochs_per_s": {name: (k if name == "batched" else 1) / median[name] for name in median},
+    }
+    if "batched" in median:
+        result.update(batched_models=k, batched_speedup_vs_trainer=k * median["trainer"] / median["batched"])
+    return result
+
+
+def device_slug(device: torch.device) -> str:
+    """A file-name form of the device: ``nvidia-geforce-rtx-3070``, ``amd-epyc-7b13-2-threads``."""
+    return re.sub(r"[^a-z0-9]+", "-", provenance.device_name(device).lower()).strip("-")
+
+
+def run(families: list[str], device: torch.device, epochs: int, warmup: int, k: int,
+        data_dir: str | None = None, train_size: int | None = None, log: Callable[[str], None] = print) -> dict:
+    """The benchmark results of ``families``, as written to the results file."""
+    unknown = [f for f in families if f not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown model family {unknown[0]!r} for bench; known: {', '.join(VARIANTS)}")
+    if epochs < 1 or warmup < 0 or k < 1:
+        raise ValueError("bench needs --epochs >= 1, --warmup >= 0 and --batch-models >= 1")
+    config = DEFAULTS.replace(train_size=train_size)
+    splits = data.make_splits(data.load_arrays(config.dataset, data_dir), config, device)
+    results = {family: bench_family(family, splits, device, epochs, warmup, k, log) for family in families}
+    for family, result in results.items():
+        median = result["median_s"]
+        log(f"{family}: tutorial {median['tutorial']:.3f} s/epoch, trainer {median['trainer']:.3f} s/epoch "
+            f"({result['trainer_speedup_vs_tutorial']:.2f}x)" + (
+                f", batched x{k} {result['model_epochs_per_s']['batched']:.2f} model-epochs/s "
+                f"({result['batched_speedup_vs_trainer']:.2f}x the trainer)" if "batched" in median else ""))
+    return {
+        "schema": SCHEMA,
+        "device": provenance.device_name(device),
+        "environment": provenance.environment(device),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "settings": {"epochs": epochs, "warmup": warmup, "batch_models": k,
+                     "train_images": len(splits.train_y), "batch_size": config.batch_size, "lr": config.lr},
+        "results": results,
+    }
+
+
+def command(args, device: torch.device) -> Path:
+    """``battleground bench``: run, print, and write the results file; returns its path."""
+    families = [name.strip() for name in args.models.split(",") if name.strip()]
+    result = run(families, device, args.epochs, args.warmup, args.batch_models, args.data_dir, args.train_size)
+    out = Path(args.out) if args.out else Path("bench-results") / f"{device_slug(device)}.json"
+    records.atomic_write_bytes(out, (json.dumps(result, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    print(f"wrote {out}")
+    return out

@@ -1,0 +1,100 @@
+"""The fast paths on real MNIST: batched training agrees with training alone, the sweep batches
+same-shape tasks, and ``battleground bench`` runs end to end. Speed itself is measured by
+``battleground bench``, not asserted here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from battleground import batched, data, records, sweep, train
+from battleground.config import TrainConfig
+from battleground.cli import main
+from battleground.spec import Task, variant
+
+CPU = torch.device("cpu")
+SEEDS = (1729, 271828, 314159)
+EPOCHS = 5
+CONFIG = TrainConfig(train_size=6_000, epochs=EPOCHS)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # The suite runs on two busy cores under xdist: one intra-op thread per worker avoids the
+    # oversubscription that makes each small op wait a scheduler slice.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def splits(data_dir) -> data.Splits:
+    return data.make_splits(data.load_idx(data.idx_folder(data_dir, "mnist")), CONFIG, CPU)
+
+
+@torch.no_grad()
+def _predictions(model: torch.nn.Module, splits: data.Splits) -> torch.Tensor:
+    model.eval()
+    return model(splits.val_x).argmax(dim=1)
+
+
+@pytest.mark.parametrize("family, params, seeds", [
+    ("SimpleNet2", {"depth": 1, "activation": "ReLU"}, SEEDS),
+    ("LeNet5", {"activation": "tanh"}, SEEDS[:2]),  # K = 2 keeps the conv net affordable
+])
+def test_a_model_trained_in_a_batch_agrees_with_it_trained_alone(family, params, seeds, splits):
+    tasks = [Task("test", variant(family, **params), seed, CONFIG) for seed in seeds]
+    in_batch = [train.init_state(task, CPU) for task in tasks]
+    alone = [train.init_state(task, CPU) for task in tasks]
+    stacked = batched.StackedModels(in_batch, CONFIG)
+    for _ in range(EPOCHS):
+        stacked.train_epoch(splits)
+        stacked.copy_to_models()
+        for together, single in zip(in_batch, alone):
+            train.train_epoch(single, splits, CONFIG)
+            accuracies = [train.evaluate(s.model, splits.val_x, splits.val_y, CONFIG).accuracy
+                          for s in (together, single)]
+            assert abs(accuracies[0] - accuracies[1]) <= 0.001  # 0.1 percentage point, every epoch
+    for together, single in zip(in_batch, alone):
+        same = (_predictions(together.model, splits) == _predictions(single.model, splits)).float().mean()
+        assert same.item() >= 0.999
+
+
+def test_the_sweep_batches_the_seeds_of_a_variant_and_writes_each_its_record(splits, data_dir, tmp_path):
+    config = CONFIG.replace(train_size=2_000, epochs=2)
+    tasks = [Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), seed, config) for seed in SEEDS[:2]]
+    together = sweep.run_local(tasks, CPU, tmp_path / "a", data_dir=data_dir, progress=False)
+    one_by_one = sweep.run_local(tasks, CPU, tmp_path / "b", data_dir=data_dir, progress=False, batch=False)
+    for task, record, single in zip(tasks, together, one_by_one):
+        assert record["seed"] == single["seed"] == task.seed
+        assert record["batched_models"] == 2 and "batched_models" not in single
+        on_disk = records.load_record(records.record_path(tmp_path / "a", "test", task.variant.name, task.seed))
+        assert on_disk["status"] == "complete" and on_disk["epochs"]["epoch"] == [1, 2]
+        for key in ("model", "flops", "config", "data"):
+            assert record[key] == single[key]
+        assert record["epochs"]["train_loss"] == pytest.approx(single["epochs"]["train_loss"], rel=1e-5)
+
+
+def test_bench_runs_end_to_end_and_writes_its_results(data_dir, tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--models", "SimpleNet2", "--epochs", "1", "--warmup", "0", "--batch-models", "2",
+            "--train-size", "500", "--device", "cpu", "--data-dir", str(data_dir), "--out", str(out)]
+    assert main(argv) == 0
+    result = json.loads(out.read_text())
+    assert {"schema", "device", "environment", "python", "torch", "settings", "results"} <= set(result)
+    assert result["environment"]["code_version"] and result["torch"] == torch.__version__
+    simple = result["results"]["SimpleNet2"]
+    assert set(simple["seconds_per_epoch"]) == {"tutorial", "trainer", "batched"}
+    assert all(len(times) == 1 and times[0] > 0 for times in simple["seconds_per_epoch"].values())
+    assert simple["trainer_speedup_vs_tutorial"] == pytest.approx(
+        simple["median_s"]["tutorial"] / simple["median_s"]["trainer"])
+    assert simple["batched_models"] == 2 and "batched_speedup_vs_trainer" in simple
+    assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_bench_names_an_unknown_family_in_one_line(data_dir, capsys):
+    assert main(["bench", "--models", "ResNet", "--device", "cpu", "--data-dir", str(data_dir)]) == 2
+    assert "unknown model family 'ResNet' for bench" in capsys.readouterr().err
