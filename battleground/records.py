@@ -73,8 +73,8 @@ _FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
-class RecordError(ValueError):
-    """A record that cannot be used, naming the file, the field and what was expected."""
+class FieldError(ValueError):
+    """Input that cannot be used, naming the file, the field and what was expected."""
 
     def __init__(self, path: Path | str, field: str, expected: str, found: Any = ...):
         self.path, self.field, self.expected = str(path), field, expected
@@ -83,6 +83,10 @@ class RecordError(ValueError):
             shown = repr(found)
             message += f", found {shown[:80] + '…' if len(shown) > 80 else shown}"
         super().__init__(message)
+
+
+class RecordError(FieldError):
+    """A run record that cannot be used."""
 
 
 def file_stem(variant_name: str) -> str:

@@ -32,16 +32,8 @@ FLOPS_METHOD = ("one training step (forward, backward, optimizer step) profiled 
                 "torch.profiler (with_flops=True), times steps per epoch")
 
 
-class SiteError(ValueError):
+class SiteError(records.FieldError):
     """Content the site cannot use, naming the file, the field and what was expected."""
-
-    def __init__(self, path: Path | str, field: str, expected: str, found: Any = ...):
-        self.path, self.field, self.expected = str(path), field, expected
-        message = f"{path}: field '{field}': expected {expected}"
-        if found is not ...:
-            shown = repr(found)
-            message += f", found {shown[:80] + '…' if len(shown) > 80 else shown}"
-        super().__init__(message)
 
 
 # --- the context --------------------------------------------------------------------------------
