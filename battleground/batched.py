@@ -145,15 +145,9 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
     """
     _check_same_shape(tasks)
     config = tasks[0].config
+    timed_epoch_s, epochs = train.plan_epochs(tasks[0], splits, device, progress)  # as if alone
     states = [train.init_state(task, device) for task in tasks]
     step = train.measure_flops(states[0].model, splits, config)  # one shape: one count for all
-    timed_epoch_s, epochs = None, config.epochs
-    if epochs is None:
-        timing = train.init_state(tasks[0], device)
-        start = time.perf_counter()
-        train.train_epoch(timing, splits, config)
-        timed_epoch_s = time.perf_counter() - start
-        epochs = train.epochs_in_budget(config.budget_s, timed_epoch_s)
     paths = [records.record_path(runs_dir, t.investigation, t.variant.name, t.seed) for t in tasks]
     for task, state, path in zip(tasks, states, paths):
         state.record = train.new_record(task, splits, state, step, timed_epoch_s, epochs, device)

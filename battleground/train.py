@@ -126,6 +126,21 @@ def epochs_in_budget(budget_s: float, epoch_s: float) -> int:
     return max(1, math.floor(budget_s / epoch_s))
 
 
+def plan_epochs(task: Task, splits: Splits, device: torch.device, progress: bool = True) -> tuple[float | None, int]:
+    """``(timed_epoch_s, epochs)``: ``config.epochs`` when set, else as many epochs as fit the
+    budget after timing one epoch of a throwaway model (the run itself starts afresh)."""
+    config = task.config
+    if config.epochs is not None:
+        return None, config.epochs
+    if progress:
+        tqdm.write(f"{task.variant.name} seed {task.seed}: timing one epoch for the {config.budget_s:g} s budget")
+    timing = init_state(task, device)
+    start = time.perf_counter()
+    train_epoch(timing, splits, config)
+    timed_epoch_s = time.perf_counter() - start
+    return timed_epoch_s, epochs_in_budget(config.budget_s, timed_epoch_s)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -248,22 +263,15 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     config = task.config
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
     saved = checkpoint.checkpoint_path(path)
-    state = init_state(task, device)
     if resume and saved.exists():
+        state = init_state(task, device)
         epochs = _resume(saved, state, task)
         if progress:
             tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
     else:
+        timed_epoch_s, epochs = plan_epochs(task, splits, device, progress)
+        state = init_state(task, device)
         step = measure_flops(state.model, splits, config)
-        timed_epoch_s, epochs = None, config.epochs
-        if epochs is None:
-            if progress:
-                tqdm.write(f"{task.variant.name} seed {task.seed}: timing one epoch for the {config.budget_s:g} s budget")
-            start = time.perf_counter()
-            train_epoch(state, splits, config)
-            timed_epoch_s = time.perf_counter() - start
-            epochs = epochs_in_budget(config.budget_s, timed_epoch_s)
-            state = init_state(task, device)  # the timing epoch trained this model: start afresh
         state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
         _save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch
     records.write_record(path, state.record)
