@@ -1,12 +1,14 @@
 """``battleground bench``: our trainer against the tutorial loop, side by side in one process.
 
-Three contenders per model family, each timed for whole training epochs:
+The contenders per model family, each timed for whole training epochs:
 
 - ``tutorial``: the pytorch/examples mnist loop — a ``DataLoader`` over a ``TensorDataset`` in
   host memory, batch 100, shuffled, each batch moved with ``.to(device)``, SGD lr 1e-3;
 - ``trainer``: ``battleground.train.train_epoch``, the code path every run record comes from;
+- ``autograd``: the same trainer with autograd's step instead of the hand-written MLP step
+  (``battleground.mlp_step``), where that step applies: what the hand-written step buys;
 - ``batched``: ``battleground.batched.StackedModels.train_epoch`` on K models at once, reported
-  as model-epochs per second (where ``batched.worth_batching``: not conv nets on a CPU).
+  as model-epochs per second (not conv nets on a CPU).
 
 The contenders take turns epoch by epoch (warm-up epochs first, untimed), so a noisy machine
 slows all of them alike; medians summarise. Results go to a JSON file with the device, the
@@ -27,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from battleground import batched, data, models, provenance, records, train
+from battleground import batched, data, mlp_step, models, provenance, records, train
 from battleground.config import DEFAULTS, SEEDS
 from battleground.spec import Task, variant
 
@@ -80,7 +82,12 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
         "tutorial": lambda: tutorial_epoch(model, optimizer, loader, device),
         "trainer": lambda: train.train_epoch(state, splits, config),
     }
-    if batched.worth_batching(model, device):  # a conv net's grouped conv on a CPU takes minutes
+    if mlp_step.supports(state.model, config):
+        plain = train.init_state(tasks[0], device, fast=False)
+        runners["autograd"] = lambda: train.train_epoch(plain, splits, config)
+    # Batching does not pay on a CPU, but the bench shows by how much for the MLP; a conv net's
+    # grouped convolution on a CPU would take minutes.
+    if batched.worth_batching(model, device) or (batched.supports(model) and not batched.convolutional(model)):
         stacked = batched.StackedModels([train.init_state(task, device) for task in tasks], config)
         runners["batched"] = lambda: stacked.train_epoch(splits)
     return runners
@@ -104,6 +111,7 @@ def bench_family(family: str, splits: data.Splits, device: torch.device, epochs:
         "seconds_per_epoch": seconds,  # batched: one epoch of all K models
         "median_s": median,
         "trainer_speedup_vs_tutorial": median["tutorial"] / median["trainer"],
+        "speedup_vs_tutorial": {name: median["tutorial"] / median[name] for name in median},
         "model_epochs_per_s": {name: (k if name == "batched" else 1) / median[name] for name in median},
     }
     if "batched" in median:

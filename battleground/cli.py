@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--restart", action="store_true", help="train interrupted runs from epoch 1 instead of "
                      "resuming them from their checkpoint")
     run.add_argument("--no-batch", action="store_true",
-                     help="train seeds of one variant one after another, not batched together")
+                     help="train seeds of one variant one after another, never batched together "
+                          "(by default they are batched where that is faster: on CUDA)")
 
     bench = commands.add_parser("bench", help="time our trainer against the tutorial loop, in one run")
     bench.add_argument("--models", default="SimpleNet2,LeNet5", help="families to time (default: SimpleNet2,LeNet5)")
@@ -147,7 +148,7 @@ def command_run(args) -> int:
 
     try:
         sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
-                        restart=args.restart, batch=not args.no_batch)
+                        restart=args.restart, batch=False if args.no_batch else None)
     except (DataError, CheckpointError, LockHeld) as error:
         raise Failure(str(error), status=1) from None
     except records.RecordError as error:

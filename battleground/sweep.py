@@ -37,14 +37,16 @@ def run_local(
     restart: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = print,
-    batch: bool = True,
+    batch: bool | None = None,
 ) -> list[dict]:
     """Train each task (skipping those already complete or diverged, unless ``force``); return
     their records in task order.
 
-    An interrupted run resumes from its checkpoint unless ``restart`` or ``force``. With
-    ``batch``, fresh tasks that share a variant and config (different seeds) train together
-    through :mod:`battleground.batched`; a task with a checkpoint to resume trains alone. Every
+    An interrupted run resumes from its checkpoint unless ``restart`` or ``force``. Fresh tasks
+    that share a variant and config (different seeds) train together through
+    :mod:`battleground.batched` where that is faster on ``device`` (``batch=None``), always
+    where it is possible (``True``) or never (``False``); a task with a checkpoint to resume
+    trains alone. Every
     run is locked while it trains (:mod:`battleground.lock`), so two processes never write the
     same record. Each data set is loaded once, and each distinct split once per device."""
     arrays: dict[str, data.Arrays] = {}
@@ -56,7 +58,7 @@ def run_local(
     for i, task in enumerate(tasks):
         path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
         resumable = resume and checkpoint.checkpoint_path(path).exists()
-        key = (task.investigation, task.variant, task.config) if batch and not resumable else i
+        key = (task.investigation, task.variant, task.config) if batch is not False and not resumable else i
         groups.setdefault(key, []).append(i)
     for positions in groups.values():
         group = [tasks[i] for i in positions]
@@ -82,7 +84,8 @@ def run_local(
             key = (config.dataset, config.train_size, config.val_split_seed, config.val_size, config.test_size)
             if key not in splits:
                 splits[key] = data.make_splits(arrays[config.dataset], config, device)
-            if len(todo_tasks) > 1 and batched.worth_batching(models.build(todo_tasks[0].variant), device):
+            model = models.build(todo_tasks[0].variant)
+            if len(todo_tasks) > 1 and (batched.supports(model) if batch else batched.worth_batching(model, device)):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
             else:
                 trained = [train.train(t, splits[key], device, runs_dir, progress=progress, resume=resume)

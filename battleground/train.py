@@ -11,6 +11,7 @@ resume a run exactly.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground import checkpoint, flops, models, provenance, records
+from battleground import checkpoint, flops, mlp_step, models, provenance, records
 from battleground.config import TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
@@ -40,6 +41,7 @@ class RunState:
     model: nn.Module
     optimizer: torch.optim.Optimizer
     order: torch.Generator  # draws each epoch's batch order, on the training device
+    step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # one SGD step on a batch -> its loss
     epoch: int = 0  # epochs completed
     record: dict = field(default_factory=dict)  # the run record so far
 
@@ -61,12 +63,23 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     return _lookup(OPTIMIZERS, config.optimizer, "optimizer")(model.parameters(), lr=config.lr)
 
 
-def init_state(task: Task, device: torch.device) -> RunState:
-    """A fresh model, optimizer and order generator, all seeded from ``task.seed``."""
+def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
+              fast: bool = True) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The training step for ``model``: the hand-written MLP step where it applies (bit-identical
+    to autograd's, see ``battleground.mlp_step``) unless ``fast`` is off, else autograd's."""
+    if fast and mlp_step.supports(model, config):
+        return mlp_step.MLPStep(model, config.lr)
+    return functools.partial(training_step, model, optimizer, _lookup(LOSSES, config.loss, "loss"))
+
+
+def init_state(task: Task, device: torch.device, fast: bool = True) -> RunState:
+    """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``."""
     torch.manual_seed(task.seed)  # the weight initialisation
     model = models.build(task.variant).to(device)
+    optimizer = make_optimizer(model, task.config)
     order = torch.Generator(device=device).manual_seed(task.seed)
-    return RunState(model=model, optimizer=make_optimizer(model, task.config), order=order)
+    return RunState(model=model, optimizer=optimizer, order=order,
+                    step=make_step(model, optimizer, task.config, fast))
 
 
 def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y) -> torch.Tensor:
@@ -80,14 +93,13 @@ def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x
 
 def train_epoch(state: RunState, splits: Splits, config: TrainConfig) -> float:
     """One pass over the training images in a fresh random order; returns the mean train loss."""
-    loss_fn = _lookup(LOSSES, config.loss, "loss")
     state.model.train()
     n = len(splits.train_y)
     order = torch.randperm(n, generator=state.order, device=splits.train_y.device)
     total = torch.zeros((), device=splits.train_y.device)
     for start in range(0, n, config.batch_size):
         batch = order[start : start + config.batch_size]
-        loss = training_step(state.model, state.optimizer, loss_fn, splits.train_x[batch], splits.train_y[batch])
+        loss = state.step(splits.train_x.index_select(0, batch), splits.train_y.index_select(0, batch))
         total += loss * len(batch)
     state.epoch += 1
     return (total / n).item()  # the epoch's one host sync
@@ -248,7 +260,7 @@ def interrupt_run(state: RunState, path: Path) -> None:
 
 
 def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True,
-          resume: bool = True) -> dict:
+          resume: bool = True, fast: bool = True) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
 
     Without ``task.config.epochs``, one timed epoch sets the epoch count (``floor(budget / epoch
@@ -259,18 +271,20 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     A checkpoint is written before the record at the start and after every epoch; with
     ``resume``, an existing checkpoint continues the run from its last completed epoch, and the
     run ends with the record an uninterrupted run would have written (timings aside).
+    ``fast=False`` trains with autograd's step where the hand-written one would apply; the
+    record is the same.
     """
     config = task.config
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
     saved = checkpoint.checkpoint_path(path)
     if resume and saved.exists():
-        state = init_state(task, device)
+        state = init_state(task, device, fast)
         epochs = _resume(saved, state, task)
         if progress:
             tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
     else:
         timed_epoch_s, epochs = plan_epochs(task, splits, device, progress)
-        state = init_state(task, device)
+        state = init_state(task, device, fast)
         step = measure_flops(state.model, splits, config)
         state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
         _save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch

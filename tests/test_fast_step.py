@@ -1,0 +1,84 @@
+"""The hand-written MLP step against autograd's, on real MNIST: the same weights bit for bit."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from battleground import data, flops, mlp_step, models, train
+from battleground.config import DEFAULTS
+from battleground.spec import ACTIVATIONS, Task, variant
+from experiments import activation_functions
+
+CPU = torch.device("cpu")
+STEPS = 30
+TIMINGS = ("seconds",)
+
+
+@pytest.fixture(scope="module")
+def splits(data_dir) -> data.Splits:
+    arrays = data.load_idx(data.idx_folder(data_dir, "mnist"))
+    return data.make_splits(arrays, DEFAULTS.replace(train_size=3_000), CPU)
+
+
+def _twins(name: str, depth: int) -> tuple[torch.nn.Module, torch.nn.Module]:
+    torch.manual_seed(1729)
+    model = models.build(variant("SimpleNet2", depth=depth, activation=name))
+    return model, copy.deepcopy(model)
+
+
+@pytest.mark.parametrize("depth", [0, 3])
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_the_hand_written_step_gives_autograds_weights_bit_for_bit(splits, name, depth):
+    autograd_model, fast_model = _twins(name, depth)
+    config = DEFAULTS.replace(lr=0.05)  # a large step, so that a wrong gradient shows at once
+    assert mlp_step.supports(fast_model, config)
+    plain = train.make_step(autograd_model, train.make_optimizer(autograd_model, config), config, fast=False)
+    fast = train.make_step(fast_model, None, config)
+    assert isinstance(fast, mlp_step.MLPStep) and not isinstance(plain, mlp_step.MLPStep)
+    for start in range(0, STEPS * 100, 100):
+        x, y = splits.train_x[start : start + 100], splits.train_y[start : start + 100]
+        assert torch.equal(plain(x, y), fast(x, y))
+    for (key, want), got in zip(autograd_model.state_dict().items(), fast_model.state_dict().values()):
+        assert torch.equal(want, got), key
+    assert not torch.equal(autograd_model.state_dict()["layers.1.weight"], _twins(name, depth)[0].state_dict()["layers.1.weight"])
+
+
+def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path):
+    task = Task("test", variant("SimpleNet2", depth=1, activation="PReLU"), 271828,
+                activation_functions.INVESTIGATION.config.replace(train_size=3_000, epochs=3))
+    fast = train.train(task, splits, CPU, tmp_path / "fast", progress=False)
+    plain = train.train(task, splits, CPU, tmp_path / "plain", progress=False, fast=False)
+    for record in (fast, plain):
+        del record["started"], record["finished"]
+        for column in TIMINGS:
+            del record["epochs"][column]
+    assert fast["status"] == "complete" and len(fast["epochs"]["epoch"]) == 3
+    assert fast == plain
+
+
+def test_the_fast_step_does_the_flops_of_the_autograd_step(splits):
+    autograd_model, fast_model = _twins("tanh", 2)
+    x, y = splits.train_x[:100], splits.train_y[:100]
+    plain = train.make_step(autograd_model, train.make_optimizer(autograd_model, DEFAULTS), DEFAULTS, fast=False)
+    fast = train.make_step(fast_model, None, DEFAULTS)
+    assert flops.step_flops(lambda: fast(x, y)) == flops.step_flops(lambda: plain(x, y))
+
+
+def _with_softplus(model: torch.nn.Module) -> torch.nn.Module:
+    model.layers[2] = torch.nn.Softplus()
+    return model
+
+
+@pytest.mark.parametrize("model, config", [
+    (models.build(variant("LeNet5", activation="tanh")), DEFAULTS),
+    (_with_softplus(models.build(variant("SimpleNet2", depth=0, activation="ReLU"))), DEFAULTS),
+    (models.build(variant("SimpleNet2", depth=0, activation="ReLU")), DEFAULTS.replace(optimizer="Adam")),
+    (models.build(variant("SimpleNet2", depth=0, activation="ReLU")).double(), DEFAULTS),
+], ids=["conv net", "unknown activation", "other optimizer", "float64"])
+def test_models_the_hand_written_step_does_not_know_train_with_autograd(model, config):
+    assert not mlp_step.supports(model, config)
+    assert not isinstance(train.make_step(model, torch.optim.SGD(model.parameters(), lr=0.1), config),
+                          mlp_step.MLPStep)
