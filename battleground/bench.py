@@ -7,6 +7,8 @@ The contenders per model family, each timed for whole training epochs:
 - ``trainer``: ``battleground.train.train_epoch``, the code path every run record comes from;
 - ``autograd``: the same trainer with autograd's step instead of the hand-written MLP step
   (``battleground.mlp_step``), where that step applies: what the hand-written step buys;
+- ``cuda_graph`` (CUDA only): the trainer replaying each step as a CUDA graph
+  (``battleground.cuda_graph``), the eager trainer being ``trainer``;
 - ``batched``: ``battleground.batched.StackedModels.train_epoch`` on K models at once, reported
   as model-epochs per second (not conv nets on a CPU).
 
@@ -85,6 +87,9 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
     if mlp_step.supports(state.model, config):
         plain = train.init_state(tasks[0], device, fast=False)
         runners["autograd"] = lambda: train.train_epoch(plain, splits, config)
+    if device.type == "cuda":
+        graphed = train.init_state(tasks[0], device, cuda_graphs=True)
+        runners["cuda_graph"] = lambda: train.train_epoch(graphed, splits, config)
     # Batching does not pay on a CPU, but the bench shows by how much for the MLP; a conv net's
     # grouped convolution on a CPU would take minutes.
     if batched.worth_batching(model, device) or (batched.supports(model) and not batched.convolutional(model)):

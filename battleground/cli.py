@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-batch", action="store_true",
                      help="train seeds of one variant one after another, never batched together "
                           "(by default they are batched where that is faster: on CUDA)")
+    run.add_argument("--cuda-graphs", action="store_true",
+                     help="on CUDA, replay each training step of a model trained alone as a CUDA graph "
+                          "(see battleground bench for what it buys)")
 
     bench = commands.add_parser("bench", help="time our trainer against the tutorial loop, in one run")
     bench.add_argument("--models", default="SimpleNet2,LeNet5", help="families to time (default: SimpleNet2,LeNet5)")
@@ -148,7 +151,8 @@ def command_run(args) -> int:
 
     try:
         sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
-                        restart=args.restart, batch=False if args.no_batch else None)
+                        restart=args.restart, batch=False if args.no_batch else None,
+                        cuda_graphs=args.cuda_graphs)
     except (DataError, CheckpointError, LockHeld) as error:
         raise Failure(str(error), status=1) from None
     except records.RecordError as error:

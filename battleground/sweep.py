@@ -38,6 +38,7 @@ def run_local(
     progress: bool = True,
     log: Callable[[str], None] = print,
     batch: bool | None = None,
+    cuda_graphs: bool = False,
 ) -> list[dict]:
     """Train each task (skipping those already complete or diverged, unless ``force``); return
     their records in task order.
@@ -46,7 +47,7 @@ def run_local(
     that share a variant and config (different seeds) train together through
     :mod:`battleground.batched` where that is faster on ``device`` (``batch=None``), always
     where it is possible (``True``) or never (``False``); a task with a checkpoint to resume
-    trains alone. Every
+    trains alone. ``cuda_graphs`` replays the steps of models that train alone as CUDA graphs. Every
     run is locked while it trains (:mod:`battleground.lock`), so two processes never write the
     same record. Each data set is loaded once, and each distinct split once per device."""
     arrays: dict[str, data.Arrays] = {}
@@ -88,7 +89,7 @@ def run_local(
             if len(todo_tasks) > 1 and (batched.supports(model) if batch else batched.worth_batching(model, device)):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
             else:
-                trained = [train.train(t, splits[key], device, runs_dir, progress=progress, resume=resume)
-                           for t in todo_tasks]
+                trained = [train.train(t, splits[key], device, runs_dir, progress=progress, resume=resume,
+                                       cuda_graphs=cuda_graphs) for t in todo_tasks]
             results.update(zip(todo, trained))
     return [results[i] for i in range(len(tasks))]

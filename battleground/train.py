@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground import checkpoint, flops, mlp_step, models, provenance, records
+from battleground import checkpoint, cuda_graph, flops, mlp_step, models, provenance, records
 from battleground.config import TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
@@ -42,6 +42,8 @@ class RunState:
     optimizer: torch.optim.Optimizer
     order: torch.Generator  # draws each epoch's batch order, on the training device
     step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # one SGD step on a batch -> its loss
+    cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.cuda_graph)
+    graphed: dict = field(default_factory=dict)  # id of the training images -> captured epoch
     epoch: int = 0  # epochs completed
     record: dict = field(default_factory=dict)  # the run record so far
 
@@ -81,14 +83,16 @@ def place(model: nn.Module, device: torch.device) -> nn.Module:
     return model.to(memory_format=torch.channels_last) if device.type == "cpu" and convolutional else model
 
 
-def init_state(task: Task, device: torch.device, fast: bool = True) -> RunState:
-    """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``."""
+def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs: bool = False) -> RunState:
+    """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``;
+    with ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph."""
     torch.manual_seed(task.seed)  # the weight initialisation
     model = place(models.build(task.variant), device)
     optimizer = make_optimizer(model, task.config)
     order = torch.Generator(device=device).manual_seed(task.seed)
     return RunState(model=model, optimizer=optimizer, order=order,
-                    step=make_step(model, optimizer, task.config, fast))
+                    step=make_step(model, optimizer, task.config, fast),
+                    cuda_graphs=cuda_graphs and device.type == "cuda")
 
 
 def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y) -> torch.Tensor:
@@ -103,15 +107,30 @@ def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x
 def train_epoch(state: RunState, splits: Splits, config: TrainConfig) -> float:
     """One pass over the training images in a fresh random order; returns the mean train loss."""
     state.model.train()
-    n = len(splits.train_y)
+    n, size = len(splits.train_y), config.batch_size
     order = torch.randperm(n, generator=state.order, device=splits.train_y.device)
     total = torch.zeros((), device=splits.train_y.device)
-    for start in range(0, n, config.batch_size):
-        batch = order[start : start + config.batch_size]
+    eager_from = 0
+    graphed = _graphed_epoch(state, splits, size)
+    if graphed is not None:  # every full batch by replaying the graph; a partial one eagerly
+        total += graphed.run(order)
+        eager_from = n - n % size
+    for start in range(eager_from, n, size):
+        batch = order[start : start + size]
         loss = state.step(splits.train_x.index_select(0, batch), splits.train_y.index_select(0, batch))
         total += loss * len(batch)
     state.epoch += 1
     return (total / n).item()  # the epoch's one host sync
+
+
+def _graphed_epoch(state: RunState, splits: Splits, size: int) -> cuda_graph.GraphedEpoch | None:
+    """The run's captured step on these training images, captured on first use."""
+    if not state.cuda_graphs or len(splits.train_y) < size:
+        return None
+    key = id(splits.train_x)  # a graph reads the very tensors it was captured with
+    if key not in state.graphed:
+        state.graphed[key] = cuda_graph.capture(state.model, state.step, splits.train_x, splits.train_y, size)
+    return state.graphed[key]
 
 
 @torch.no_grad()
@@ -269,7 +288,7 @@ def interrupt_run(state: RunState, path: Path) -> None:
 
 
 def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True,
-          resume: bool = True, fast: bool = True) -> dict:
+          resume: bool = True, fast: bool = True, cuda_graphs: bool = False) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
 
     Without ``task.config.epochs``, one timed epoch sets the epoch count (``floor(budget / epoch
@@ -281,19 +300,19 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     ``resume``, an existing checkpoint continues the run from its last completed epoch, and the
     run ends with the record an uninterrupted run would have written (timings aside).
     ``fast=False`` trains with autograd's step where the hand-written one would apply; the
-    record is the same.
+    record is the same. ``cuda_graphs`` replays each step as a CUDA graph on a CUDA device.
     """
     config = task.config
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
     saved = checkpoint.checkpoint_path(path)
     if resume and saved.exists():
-        state = init_state(task, device, fast)
+        state = init_state(task, device, fast, cuda_graphs)
         epochs = _resume(saved, state, task)
         if progress:
             tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
     else:
         timed_epoch_s, epochs = plan_epochs(task, splits, device, progress)
-        state = init_state(task, device, fast)
+        state = init_state(task, device, fast, cuda_graphs)
         step = measure_flops(state.model, splits, config)
         state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
         _save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch

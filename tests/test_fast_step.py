@@ -82,3 +82,27 @@ def test_models_the_hand_written_step_does_not_know_train_with_autograd(model, c
     assert not mlp_step.supports(model, config)
     assert not isinstance(train.make_step(model, torch.optim.SGD(model.parameters(), lr=0.1), config),
                           mlp_step.MLPStep)
+
+
+def test_cuda_graphs_are_a_cuda_only_option(splits):
+    task = Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), 1729, DEFAULTS.replace(train_size=3_000))
+    state = train.init_state(task, CPU, cuda_graphs=True)
+    assert not state.cuda_graphs
+    train.train_epoch(state, splits, task.config)
+    assert state.graphed == {}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name", ["ReLU", "PReLU"])
+def test_a_graphed_run_trains_as_the_eager_run_on_cuda(data_dir, name):
+    cuda = torch.device("cuda")
+    config = DEFAULTS.replace(train_size=3_050)  # 30 full batches and a partial one, replayed eagerly
+    gpu_splits = data.make_splits(data.load_idx(data.idx_folder(data_dir, "mnist")), config, cuda)
+    task = Task("test", variant("SimpleNet2", depth=2, activation=name), 1729, config)
+    eager, graphed = train.init_state(task, cuda), train.init_state(task, cuda, cuda_graphs=True)
+    for _ in range(2):
+        losses = [train.train_epoch(state, gpu_splits, config) for state in (eager, graphed)]
+        assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    assert len(graphed.graphed) == 1 and next(iter(graphed.graphed.values())) is not None
+    for want, got in zip(eager.model.parameters(), graphed.model.parameters()):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-7)
