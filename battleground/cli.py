@@ -7,6 +7,7 @@ and unusable data or records end with one line on stderr, not a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import defaultdict
 
@@ -188,3 +189,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("battleground: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `battleground list | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0

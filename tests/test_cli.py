@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -118,3 +121,9 @@ def test_a_broken_data_file_is_one_clear_line_naming_it(data_dir, tmp_path, head
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"battleground: error: {broken}: {wanted}") and err.count("\n") == 1
+
+
+def test_list_into_a_pipe_that_closes_early_ends_quietly():
+    result = subprocess.run(f"{sys.executable} -m battleground list | head -1", shell=True,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.count("\n") == 1 and "Traceback" not in result.stderr and "Error" not in result.stderr
