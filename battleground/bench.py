@@ -14,7 +14,9 @@ The contenders per model family, each timed for whole training epochs:
 
 The contenders take turns epoch by epoch (warm-up epochs first, untimed), so a noisy machine
 slows all of them alike; medians summarise. Results go to a JSON file with the device, the
-software versions and the code version, so every number traces to code.
+software versions and the code version, so every number traces to code; committed as
+``runs/benchmarks/<device>.json``, a file appears on the site's performance page (its format:
+``battleground/benchmarks.py``).
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from battleground import batched, data, mlp_step, models, provenance, records, train
+from battleground import batched, benchmarks, data, mlp_step, models, provenance, records, train
 from battleground.config import DEFAULTS, SEEDS
 from battleground.spec import Task, variant
 
-SCHEMA = 1
+SCHEMA = benchmarks.SCHEMA  # the file's format is benchmarks.py's, which the site reads
 VARIANTS = {  # the published battleground's two headline models
     "SimpleNet2": variant("SimpleNet2", depth=0, activation="ReLU"),
     "LeNet5": variant("LeNet5", activation="tanh"),
@@ -163,6 +165,7 @@ def command(args, device: torch.device) -> Path:
     families = [name.strip() for name in args.models.split(",") if name.strip()]
     result = run(families, device, args.epochs, args.warmup, args.batch_models, args.data_dir, args.train_size)
     out = Path(args.out) if args.out else Path("bench-results") / f"{device_slug(device)}.json"
+    benchmarks.validate(result, out)  # a file the performance page would refuse never reaches the disk
     records.atomic_write_bytes(out, (json.dumps(result, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     print(f"wrote {out}")
     return out

@@ -30,6 +30,9 @@ SCHEMA = 1
 STATUSES = ("running", "complete", "diverged", "interrupted")
 CLASSES = 10  # every data set so far has ten classes
 EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "cumulative_flops")
+# runs/benchmarks/ holds ``battleground bench`` results (battleground/benchmarks.py), not run
+# records: no investigation may take its name, and listing every investigation skips it.
+BENCHMARKS_FOLDER = "benchmarks"
 
 _NUMBER = (int, float)
 _INT = "a whole number"
@@ -234,9 +237,11 @@ def load_record(path: Path | str) -> dict:
 
 
 def record_files(runs_dir: Path | str, investigation: str | None = None) -> list[Path]:
-    """The record files under ``runs_dir`` (of one investigation, if named), sorted."""
+    """The record files under ``runs_dir`` (of one investigation, if named), sorted; the
+    benchmark results in ``runs/benchmarks/`` are not records."""
     root = Path(runs_dir)
-    folders = [root / investigation] if investigation else sorted(p for p in root.glob("*") if p.is_dir())
+    folders = [root / investigation] if investigation else sorted(
+        p for p in root.glob("*") if p.is_dir() and p.name != BENCHMARKS_FOLDER)
     return sorted(f for folder in folders if folder.is_dir() for f in folder.glob("*.json"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from battleground.records import BENCHMARKS_FOLDER
 from battleground.spec import Investigation
 
 
@@ -33,6 +34,9 @@ def discover() -> dict[str, Investigation]:
                 f"experiments/{info.name}.py: INVESTIGATION.name is {investigation.name!r}; "
                 f"expected {expected!r} (the module's name with '-' for '_')"
             )
+        if investigation.name == BENCHMARKS_FOLDER:
+            raise ValueError(f"experiments/{info.name}.py: runs/{BENCHMARKS_FOLDER}/ holds benchmark results; "
+                             "name the investigation otherwise")
         found[investigation.name] = investigation
     return found
 

@@ -1,10 +1,12 @@
-"""Fixture run records for the site's tests: valid records of plausible learning curves.
+"""Fixture run records and benchmark results for the site's tests: valid records of plausible
+learning curves, and ``battleground bench`` results of made-up timings.
 
 Each curve is deterministic in (variant, seed), so the golden site is the same on every build.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from pathlib import Path
@@ -98,3 +100,53 @@ def write_activation_runs(runs_dir: Path, epochs: int = 30) -> list[Path]:
     paths.append(write_run(runs_dir, inv, variant("LeNet5", activation="sigmoid"), 1729, epochs=12,
                            status="diverged"))
     return paths
+
+
+def make_bench_results(device: str = "Fixture GPU 80GB", extra: dict[str, float] | None = None,
+                       batched: bool = True) -> dict:
+    """A valid ``battleground bench`` results file (battleground/benchmarks.py) of SimpleNet2 and
+    LeNet5 on ``device``; ``extra`` adds contenders beyond the known ones, by median seconds."""
+    k = 4
+    settings = {"epochs": 3, "warmup": 1, "batch_models": k, "train_images": 60_000, "batch_size": 100,
+                "lr": 0.001}
+    base = {"SimpleNet2": 1.2, "LeNet5": 3.0}  # the tutorial's seconds per epoch
+    results = {}
+    for family, tutorial in base.items():
+        medians = {"tutorial": tutorial, "trainer": tutorial / 1.5}
+        if family == "SimpleNet2":
+            medians["autograd"] = tutorial / 1.1
+        if batched:
+            medians["batched"] = tutorial / 1.5 * k / 2.5
+        medians.update(extra or {})
+        seconds = {name: [round(m * f, 6) for f in (0.98, 1.0, 1.05)] for name, m in medians.items()}
+        medians = {name: values[1] for name, values in seconds.items()}
+        models = {name: k if name == "batched" else 1 for name in medians}
+        result = {
+            "variant": {"SimpleNet2": "SimpleNet2[activation=ReLU,depth=0]", "LeNet5": "LeNet5[activation=tanh]"}[family],
+            "seconds_per_epoch": seconds,
+            "median_s": medians,
+            "trainer_speedup_vs_tutorial": medians["tutorial"] / medians["trainer"],
+            "speedup_vs_tutorial": {name: medians["tutorial"] / m for name, m in medians.items()},
+            "model_epochs_per_s": {name: models[name] / m for name, m in medians.items()},
+        }
+        if "batched" in medians:
+            result.update(batched_models=k, batched_speedup_vs_trainer=k * medians["trainer"] / medians["batched"])
+        results[family] = result
+    return {
+        "schema": 1,
+        "device": device,
+        "environment": {"device": device, "torch": "2.13.0", "python": "3.11.2", "numpy": "2.4.6",
+                        "platform": "Linux", "code_version": "0123456789abcdef0123456789abcdef01234567"},
+        "python": "3.11.2",
+        "torch": "2.13.0",
+        "settings": settings,
+        "results": results,
+    }
+
+
+def write_bench_results(runs_dir: Path, name: str, results: dict) -> Path:
+    """Write a results file where the performance page reads it: runs/benchmarks/<name>.json."""
+    path = Path(runs_dir) / records.BENCHMARKS_FOLDER / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["index.html", "activation-functions.html", "depth-sample.html", "methodology.html", "models.html"]
+PAGES = ["index.html", "activation-functions.html", "depth-sample.html", "methodology.html", "models.html",
+         "performance.html"]
 PREFIX = "/sub/site/"
 
 

@@ -204,9 +204,11 @@ def test_the_real_site_source_builds(tmp_path):
     from battleground.site import builder
 
     result = builder.build(tmp_path / "site", runs=tmp_path / "runs", models=sample.MODELS)
-    assert {"index.html", "activation-functions.html", "methodology.html", "models.html", "about.html"} <= set(result.written)
+    assert {"index.html", "activation-functions.html", "methodology.html", "models.html", "about.html",
+            "performance.html"} <= set(result.written)
     assert any("has no runs" in w for w in result.warnings)
     assert "No results yet" in (tmp_path / "site" / "activation-functions.html").read_text(encoding="utf-8")
+    assert "No benchmark results yet" in (tmp_path / "site" / "performance.html").read_text(encoding="utf-8")
 
 
 def test_preview_server_listens_on_loopback_only_and_serves_under_its_prefix(tmp_path):

@@ -9,7 +9,7 @@ import json
 import pytest
 import torch
 
-from battleground import batched, data, records, sweep, train
+from battleground import batched, benchmarks, data, records, sweep, train
 from battleground.config import TrainConfig
 from battleground.cli import main
 from battleground.spec import Task, variant
@@ -101,6 +101,7 @@ def test_bench_runs_end_to_end_and_writes_its_results(data_dir, tmp_path, capsys
     assert simple["trainer_speedup_vs_tutorial"] == pytest.approx(
         simple["median_s"]["tutorial"] / simple["median_s"]["trainer"])
     assert simple["batched_models"] == 2 and "batched_speedup_vs_trainer" in simple
+    assert benchmarks.load_results(out) == result  # the performance page reads what bench writes
     assert f"wrote {out}" in capsys.readouterr().out
 
 

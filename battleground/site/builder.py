@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from battleground.records import RecordError
+from battleground.records import FieldError
 from battleground.site import assets, content, pages
 from battleground.spec import Investigation
 
@@ -45,7 +45,8 @@ def build(
     investigations: dict[str, Investigation] | None = None,
     node_modules: Path | str = ROOT / "node_modules",
 ) -> BuildResult:
-    """Build the site into ``out``; raises :class:`content.SiteError` or :class:`RecordError`."""
+    """Build the site into ``out``; raises a :class:`FieldError` (a bad page, record or benchmark
+    file) naming the file and the field."""
     started = time.perf_counter()
     out = Path(out).resolve()
     investigations = discover_investigations() if investigations is None else investigations
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = build(args.out, args.runs, args.src, args.models, args.strict)
-    except (content.SiteError, RecordError) as error:
+    except FieldError as error:  # a bad page, run record or benchmark file
         print(f"error: {error}", file=sys.stderr)
         print("build failed; nothing was written (the previous site, if any, is unchanged)", file=sys.stderr)
         return 1

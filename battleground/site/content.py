@@ -6,7 +6,8 @@ field and what was expected, before a single output file is written.
 
 A page is ``site_src/<slug>.md``: YAML front matter between ``---`` lines, then Markdown. Block
 placeholders stand alone on a line, ``{{ chart: <id> }}``, ``{{ table: <id> }}``,
-``{{ model: <Class> }}``, ``{{ defaults }}`` or ``{{ investigations }}``; inline placeholders
+``{{ model: <Class> }}``, ``{{ defaults }}``, ``{{ investigations }}`` or ``{{ benchmarks }}``
+(the ``battleground bench`` results in ``runs/benchmarks/``); inline placeholders
 ``{{ config.<name> }}`` put a training default (from :mod:`battleground.config`) into the prose.
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from battleground import records
+from battleground import benchmarks, records
 from battleground.config import DEFAULTS, SEEDS, format_budget
 from battleground.spec import Investigation, Variant
 
@@ -88,6 +89,19 @@ class Run:
     variant: Variant
 
 
+@dataclass(frozen=True)
+class Benchmark:
+    """One ``battleground bench`` results file of ``runs/benchmarks/``, checked, and its text."""
+
+    path: Path
+    results: dict
+    text: str  # offered for download as it was committed
+
+    @property
+    def filename(self) -> str:
+        return f"{records.file_stem(self.path.stem)}.json"
+
+
 @dataclass
 class Page:
     slug: str
@@ -126,6 +140,7 @@ class Context:
     models: dict[str, str]  # class name -> exact source text
     models_path: Path | None
     warnings: list[str]
+    benchmarks: list[Benchmark] = field(default_factory=list)  # by file name
 
     def page(self, slug: str) -> Page | None:
         return next((p for p in self.pages if p.slug == slug), None)
@@ -366,7 +381,8 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
 
 BLOCK = re.compile(r"^\{\{\s*([a-z]+)\s*(?::\s*([^\s{}]+)\s*)?\}\}\s*$")
 INLINE = re.compile(r"\{\{\s*config\.([a-z_]+)\s*\}\}")
-BLOCK_KINDS = ("chart", "table", "model", "defaults", "investigations")
+BLOCK_KINDS = ("chart", "table", "model", "defaults", "investigations", "benchmarks")
+SITE_WIDE_KINDS = ("defaults", "investigations", "benchmarks")  # not on an investigation's page
 
 
 def placeholders(page: Page) -> list[tuple[int, str, str | None]]:
@@ -415,7 +431,7 @@ def check_placeholders(page: Page, context: Context) -> None:
             if arg not in context.models:
                 raise SiteError(page.path, where, f"a class defined in {context.models_path}: "
                                 + ", ".join(context.models), f"model: {arg}")
-        elif page.investigation and kind in ("defaults", "investigations"):
+        elif page.investigation and kind in SITE_WIDE_KINDS:
             raise SiteError(page.path, where, f"no {{{{ {kind} }}}} on an investigation page")
     for kind, defined in (("chart", page.charts), ("table", page.tables)):
         for unused in sorted(set(defined) - used[kind]):
@@ -491,6 +507,26 @@ def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str])
     return InvestigationData(spec, runs, variants)
 
 
+# --- benchmarks ---------------------------------------------------------------------------------
+
+
+def load_benchmarks(runs_dir: Path) -> list[Benchmark]:
+    """Every results file of ``runs/benchmarks/``; a bad one is a ``BenchmarkError``."""
+    out, seen = [], {}
+    for path in benchmarks.results_files(runs_dir):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise benchmarks.BenchmarkError(path, "(file)", "UTF-8 JSON text") from None
+        bench = Benchmark(path, benchmarks.parse_results(text, path), text)
+        if bench.filename in seen:  # two names that differ only in characters a URL cannot keep
+            raise SiteError(path, "(file name)", f"a name of letters, digits, '.' and '-' unlike "
+                            f"{seen[bench.filename].name}'s (both would be data/benchmarks/{bench.filename})")
+        seen[bench.filename] = path
+        out.append(bench)
+    return out
+
+
 # --- the whole context --------------------------------------------------------------------------
 
 
@@ -501,14 +537,16 @@ def read_context(
     models_path: Path | None,
     strict: bool = False,
 ) -> Context:
-    """Read and validate the whole site; raises :class:`SiteError` or ``records.RecordError``."""
+    """Read and validate the whole site; raises a ``records.FieldError``: :class:`SiteError`,
+    ``records.RecordError`` or ``benchmarks.BenchmarkError``."""
     src, runs_dir = Path(src), Path(runs_dir)
     if not src.is_dir():
         raise SiteError(src, "(folder)", "a folder of Markdown pages (site_src/)")
     warnings: list[str] = []
     data = {name: load_investigation(spec, runs_dir, warnings) for name, spec in investigations.items()}
     if runs_dir.is_dir():
-        for folder in sorted(p for p in runs_dir.iterdir() if p.is_dir() and p.name not in data):
+        for folder in sorted(p for p in runs_dir.iterdir()
+                             if p.is_dir() and p.name not in data and p.name != records.BENCHMARKS_FOLDER):
             warnings.append(f"{folder}: runs of an investigation not declared in experiments/; ignored")
     pages = sorted((read_page(p, data) for p in sorted(src.glob("*.md"))), key=lambda p: (p.order, p.slug))
     if not any(p.slug == "index" for p in pages):
@@ -516,7 +554,8 @@ def read_context(
     pages.sort(key=lambda p: (p.slug != "index", p.order, p.slug))
     uses_models = any(kind == "model" for p in pages for _, kind, _ in placeholders(p))
     models = model_sources(models_path) if (uses_models and models_path is not None) else {}
-    context = Context(pages, data, formatted_defaults(), models, models_path if models else None, warnings)
+    context = Context(pages, data, formatted_defaults(), models, models_path if models else None, warnings,
+                      load_benchmarks(runs_dir))
     with_page = set()
     for page in pages:
         check_placeholders(page, context)

@@ -13,12 +13,14 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from battleground.site import charts, tables
+from battleground.site import charts, performance, tables
+from battleground.site import content
 from battleground.site.content import BLOCK, DEFAULT_ROWS, INLINE, Context, Page
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SITE_NAME = "MNIST Battleground"
 NO_RESULTS = "No results yet"
+NO_BENCHMARKS = "No benchmark results yet"
 
 
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
@@ -114,6 +116,9 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
                 cards.append({"page": other, "runs": len(inv.runs),
                               "expected": len(inv.spec.variants) * len(inv.spec.seeds), "headline": headline})
             return env.get_template("investigations.html").render(cards=cards, no_results=NO_RESULTS)
+        if kind == "benchmarks":
+            devices = [performance.benchmark_view(b) for b in context.benchmarks]
+            return env.get_template("benchmarks.html").render(devices=devices, no_results=NO_BENCHMARKS)
         raise AssertionError(kind)  # content.check_placeholders has ruled this out
 
     content = render_prose(page, context, block)
@@ -139,4 +144,6 @@ def render_site(context: Context, env: jinja2.Environment | None = None) -> dict
                 files[data_path(page.investigation, f"{chart.id}.csv")] = charts.download_csv(chart, inv)
             for table in page.tables.values():
                 files[data_path(page.investigation, f"{table.id}.csv")] = tables.table_csv(table, inv)
+    if any(kind == "benchmarks" for page in context.pages for _, kind, _ in content.placeholders(page)):
+        files.update(performance.download_files(context.benchmarks))
     return files

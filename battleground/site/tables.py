@@ -6,6 +6,7 @@ Each cell is a ``(text, sort key)`` pair: the text is what the page shows, the s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,13 @@ def duration(seconds: float | None) -> str:
         return f"{minutes} m {secs:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} m"
+
+
+def code_version(version: str) -> str:
+    """A git commit as its first 12 digits (``-dirty`` kept): enough to find it, short enough to
+    read. Anything else (a source hash outside git) as it is."""
+    match = re.fullmatch(r"([0-9a-f]{40})(-dirty)?", version)
+    return match.group(1)[:12] + (match.group(2) or "") if match else version
 
 
 def run_row(record: dict) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from battleground.site import builder
 from battleground.spec import Investigation, Variant, variant
 from experiments import discover
-from tests.site_fixtures import make_record, write_run
+from tests.site_fixtures import make_bench_results, make_record, write_bench_results, write_run
 from battleground import records
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +46,11 @@ def write_runs(runs_dir: Path = RUNS) -> None:
     record["environment"]["device"] = "<b>GPU</b> & co"
     # not records.record_path: its file_stem keeps the "/" of "</script>", which makes a folder
     records.write_record(runs_dir / inv / "markup-variant.seed1729.json", record)
+    # benchmark results: a GPU with a contender the site does not know of, a CPU without batching,
+    # and markup in a device name
+    write_bench_results(runs_dir, "fixture-gpu-80gb", make_bench_results(extra={"compiled": 0.5}))
+    write_bench_results(runs_dir, "fixture-cpu-2-threads",
+                        make_bench_results("Fixture CPU <i>x86</i> (2 threads)", batched=False))
 
 
 def build(out: Path, **kwargs) -> builder.BuildResult:
