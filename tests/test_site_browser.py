@@ -307,6 +307,11 @@ def test_facet_selector_switches_views_and_collapsed_runs_are_labelled(watched, 
     page.wait_for_function(f"document.querySelector('#{figure} .plot').data.length === {expected}")
     names = [t["name"] for t in traces_of(page, figure) if t["showlegend"] and t["hoverinfo"] != "skip"]
     assert any(n.endswith("(collapsed: 1 of 2 seeds)") for n in names), names
+    # the downloads list the files of the view on show, one pair per variant
+    page.click(f"#{figure} details.downloads summary")
+    listed = page.locator(f"#{figure} .downloads li:visible")
+    assert listed.count() == len(spec["views"][view]["series"])
+    assert listed.first.locator("a[href$='.csv']").count() == 1
     page.select_option(f"#{figure} select[data-control=seed]", "271828")
     page.wait_for_function(f"document.querySelector('#{figure} .plot').data.some(t => t.name.endsWith('(collapsed)'))")
     assert page.locator("#table-results .status-collapsed").count() == 1

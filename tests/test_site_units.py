@@ -120,7 +120,7 @@ def test_a_faceted_chart_has_one_view_per_value_and_embeds_each_run_once(tmp_pat
         write_run(runs, inv_spec.name, v, 1729, epochs=20, collapsed=v.kwargs == {"activation": "sigmoid", "depth": 10})
     inv = content.load_investigation(inv_spec, runs, [])
     chart = content.ChartDef("c", "t", content.Selection(family="SimpleNet2"), facet=("depth", "activation"))
-    spec = charts.chart_spec(chart, inv, "c", 100, "data")
+    spec = charts.chart_spec(chart, inv, "c", 100)
     # views in declaration order, by depth then by activation; a view with no runs is left out
     assert [v["label"] for v in spec["views"]] == ["depth = 0", "depth = 10", "activation = ReLU",
                                                    "activation = sigmoid"]
@@ -130,7 +130,7 @@ def test_a_faceted_chart_has_one_view_per_value_and_embeds_each_run_once(tmp_pat
     assert len(spec["series"]) == 4  # each run once, though two views show it
     notes = {s["variant"]: s["runs"]["1729"].get("note") for s in spec["series"]}
     assert notes[chosen[3].name] == "collapsed" and notes[chosen[0].name] is None
-    small = charts.chart_spec(chart, inv, "c", 100, "data", first_view_only=True)
+    small = charts.chart_spec(chart, inv, "c", 100, first_view_only=True)
     assert len(small["views"]) == 1 and len(small["series"]) == 2
 
 

@@ -1,29 +1,35 @@
-"""Page weight: every investigation page stays under its size budget with full-size data.
+"""Page weight: every investigation page stays under its size budget with full-size data, and
+no download file is huge.
 
 A budget, not a timing, so a test pins it: 72 depth variants and 16 activation variants, three
 seeds each, 3,000 epochs a run, as the published battleground's grid would leave them. The page's
 HTML (inline chart data and tables included; shared scripts, styles and fonts not) must stay under
-300 KB, so a reader on a slow connection gets the page in seconds; the downloads keep every epoch.
+300 KB, so a reader on a slow connection gets the page in seconds; the downloads keep every epoch,
+one pair of files per variant, each a few MB at most.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from battleground.site import content, pages
+import pytest
+
+from battleground.site import content, downloads, pages
 from experiments import discover
 from tests.site_fixtures import write_run
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 300 * 1024  # bytes of HTML per investigation page
+DOWNLOAD_BUDGET = 5 * 1024 * 1024  # bytes of the largest download file
 EPOCHS = 3_000
 # Every deep sigmoid variant collapses, as the published battleground reported; the labels
 # "(collapsed)" and the status cells must fit in the budget too.
 COLLAPSED = {"activation": "sigmoid", "min_depth": 10}
 
 
-def test_every_investigation_page_is_under_300_kb_with_full_size_runs(tmp_path):
-    runs = tmp_path / "runs"
+@pytest.fixture(scope="module")
+def full_size(tmp_path_factory) -> content.Context:
+    runs = tmp_path_factory.mktemp("weight") / "runs"
     investigations = discover()
     for name, inv in investigations.items():
         for v in inv.variants:
@@ -31,12 +37,26 @@ def test_every_investigation_page_is_under_300_kb_with_full_size_runs(tmp_path):
                         and v.kwargs.get("depth", 0) >= COLLAPSED["min_depth"])
             for seed in inv.seeds:
                 write_run(runs, name, v, seed, epochs=EPOCHS, collapsed=collapse)
-    context = content.read_context(ROOT / "site_src", runs, investigations, ROOT / "battleground" / "models.py")
+    return content.read_context(ROOT / "site_src", runs, investigations, ROOT / "battleground" / "models.py")
+
+
+def test_every_investigation_page_is_under_300_kb_with_full_size_runs(full_size):
     env = pages.environment()
     # The page exactly as the build writes it (render_site does the same), without the ~100 MB of
     # every-epoch download files that a full build would spend most of its time writing.
-    sizes = {p.filename: len(pages.render_page(env, p, context).encode("utf-8"))
-             for p in context.investigation_pages()}
+    sizes = {p.filename: len(pages.render_page(env, p, full_size).encode("utf-8"))
+             for p in full_size.investigation_pages()}
     assert set(sizes) == {"activation-functions.html", "depth-of-architecture.html"}
     over = {name: f"{size / 1024:.0f} KB" for name, size in sizes.items() if size >= BUDGET}
     assert not over, f"investigation pages over the {BUDGET // 1024} KB budget: {over}"
+
+
+def test_no_download_of_the_full_size_depth_page_is_over_5_mb(full_size):
+    page = full_size.page("depth-of-architecture")
+    inv = full_size.investigations[page.investigation]
+    files = downloads.files(page.charts.values(), inv)
+    # every run of the faceted chart is in exactly one pair of files: 72 variants, JSON and CSV
+    assert len(files) == 2 * len(inv.spec.variants)
+    largest = max(files, key=lambda name: len(files[name].encode("utf-8")))
+    size = len(files[largest].encode("utf-8"))
+    assert size < DOWNLOAD_BUDGET, f"{largest} is {size / 2**20:.1f} MB, over {DOWNLOAD_BUDGET // 2**20} MB"

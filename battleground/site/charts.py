@@ -2,7 +2,7 @@
 
 Pure functions of the context. The page gets each curve downsampled to about a hundred log-spaced
 points in compact numbers (a run can have 3,000+ epochs, a page 200+ runs); the download files
-get every epoch of every run. The browser (``static/js/charts.js``) turns this data into Plotly
+(``downloads.py``) get every epoch of every run. The browser (``static/js/charts.js``) turns this data into Plotly
 traces, so switching axes, scale, seed and facet view needs no second copy of the data.
 """
 
@@ -35,8 +35,6 @@ X_TITLES = {
     "epochs": "epochs",
     "seconds": "training time, seconds (cumulative)",
 }
-CSV_COLUMNS = ("variant", "seed", "epoch", "cumulative_flops_profiler", "cumulative_flops_complete",
-               "cumulative_seconds", "val_accuracy", "val_loss", "train_loss")
 
 
 def nines(accuracy: float | None) -> float | None:
@@ -75,7 +73,7 @@ def plotly_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _round(value: float | None, digits: int = 6) -> float | None:
+def significant(value: float | None, digits: int = 6) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return float(f"{value:.{digits}g}")
@@ -84,11 +82,11 @@ def _round(value: float | None, digits: int = 6) -> float | None:
 def compact(value: float | None, digits: int) -> int | float | None:
     """``value`` to ``digits`` significant digits, written as an int when whole (``36``, not
     ``36.0``): every byte of a page's curves is repeated some 30,000 times on a full-size page."""
-    rounded = _round(value, digits)
+    rounded = significant(value, digits)
     return int(rounded) if rounded is not None and rounded.is_integer() and abs(rounded) < 2**53 else rounded
 
 
-def _cumsum(values: Iterable[float | None]) -> list[float]:
+def cumulative_sum(values: Iterable[float | None]) -> list[float]:
     total, out = 0.0, []
     for value in values:
         total += value or 0.0
@@ -140,7 +138,7 @@ def page_run(record: dict, keep: Sequence[int], flops: str) -> dict:
     multiplies by the epoch, as the FLOPs axis is linear in epochs) and a note, if any."""
     epochs = record["epochs"]
     n = len(epochs["epoch"])
-    seconds = _cumsum(epochs["seconds"])
+    seconds = cumulative_sum(epochs["seconds"])
     kept = [i for i in keep if i < n]
     acc = [epochs["val_accuracy"][i] for i in kept]
     run: dict[str, Any] = {
@@ -193,7 +191,7 @@ def chart_views(chart: ChartDef, variants: Sequence[Variant]) -> list[tuple[str,
     return views
 
 
-def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int, data_href: str,
+def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int,
                first_view_only: bool = False) -> dict:
     """Everything the browser needs to draw one chart: settings, views and downsampled curves.
 
@@ -242,51 +240,7 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
         "grid": [i + 1 for i in grid],  # records number epochs 1, 2, 3, … (validated)
         "series": series,
         "views": view_specs,
-        "data_href": data_href,
     }
-
-
-def download_rows(chart: ChartDef, inv: InvestigationData) -> Iterable[tuple]:
-    """Every epoch of every run of the chart, one tuple of :data:`CSV_COLUMNS` each: tuples, not
-    dicts, as a full-size chart has some 650,000 of them."""
-    for variant, runs in chart_runs(chart, inv):
-        for run in runs:
-            record, epochs = run.record, run.record["epochs"]
-            steps, seed = record["flops"]["steps_per_epoch"], record["seed"]
-            profiler, complete = (record["flops"][f"per_step_{m}"] * steps for m in ("profiler", "complete"))
-            seconds = [_round(s) for s in _cumsum(epochs["seconds"])]
-            for epoch, second, acc, val_loss, train_loss in zip(
-                    epochs["epoch"], seconds, epochs["val_accuracy"], epochs["val_loss"], epochs["train_loss"]):
-                yield (variant.name, seed, epoch, epoch * profiler, epoch * complete, second, acc, val_loss,
-                       train_loss)
-
-
-def download_json(chart: ChartDef, inv: InvestigationData) -> str:
-    """The chart's full data as JSON: what it shows and, per run, every epoch as columns."""
-    runs = []
-    for variant, selected in chart_runs(chart, inv):
-        for run in selected:
-            record = run.record
-            runs.append({
-                "variant": variant.name, "seed": record["seed"], "status": record["status"],
-                "model": record["model"], "flops": record["flops"], "config": record["config"],
-                "environment": record["environment"], "test_accuracy": record["test_accuracy"],
-                "val_prediction_counts": record["val_prediction_counts"],
-                "collapsed": records.collapsed(record),
-                "record": f"runs/{inv.spec.name}/{run.path.name}",
-                "epochs": record["epochs"],
-            })
-    document = {"investigation": inv.spec.name, "chart": chart.id, "title": chart.title,
-                "flops_shown": chart.flops, "runs": runs}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
-
-
-def download_csv(chart: ChartDef, inv: InvestigationData) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")  # writes None as an empty cell
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(download_rows(chart, inv))
-    return buffer.getvalue()
 
 
 def rows_csv(columns: Sequence[str], rows: Iterable[dict]) -> str:

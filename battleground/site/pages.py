@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from battleground.site import charts, performance, tables
+from battleground.site import charts, downloads, performance, tables
 from battleground.site import content
 from battleground.site.content import BLOCK, DEFAULT_ROWS, INLINE, Context, Page
 
@@ -71,12 +71,11 @@ def render_chart(env, page: Page, chart_id: str, context: Context, points: int, 
     chart = page.charts[chart_id]
     inv = context.investigations[page.investigation]
     dom_id = chart_dom_id(page, chart_id) + ("-headline" if small else "")
-    spec = charts.chart_spec(chart, inv, dom_id, points, data_path(page.investigation, chart_id),
-                             first_view_only=small)
+    spec = charts.chart_spec(chart, inv, dom_id, points, first_view_only=small)
+    series_index = {series["variant"]: i for i, series in enumerate(spec["series"])}
     return env.get_template("chart.html").render(
         chart=chart, spec=spec, data_json=charts.inline_json(spec), dom_id=dom_id, small=small,
-        json_href=data_path(page.investigation, f"{chart_id}.json"),
-        csv_href=data_path(page.investigation, f"{chart_id}.csv"),
+        downloads=[] if small else downloads.chart_links(chart, inv, series_index),
         no_results=NO_RESULTS,
     )
 
@@ -139,9 +138,7 @@ def render_site(context: Context, env: jinja2.Environment | None = None) -> dict
         files[page.filename] = render_page(env, page, context)
         if page.investigation:
             inv = context.investigations[page.investigation]
-            for chart in page.charts.values():
-                files[data_path(page.investigation, f"{chart.id}.json")] = charts.download_json(chart, inv)
-                files[data_path(page.investigation, f"{chart.id}.csv")] = charts.download_csv(chart, inv)
+            files.update(downloads.files(page.charts.values(), inv))
             for table in page.tables.values():
                 files[data_path(page.investigation, f"{table.id}.csv")] = tables.table_csv(table, inv)
     if any(kind == "benchmarks" for page in context.pages for _, kind, _ in content.placeholders(page)):

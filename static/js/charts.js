@@ -159,22 +159,35 @@
       Object.assign({ toImageButtonOptions: { filename: chart.spec.id } }, CONFIG, chart.small ? { displayModeBar: false } : {}));
   }
 
+  // The downloads list a pair of files per variant; a faceted chart lists those of the view on
+  // show. Without JavaScript every variant's files stay listed.
+  function showDownloads(chart) {
+    var view = chart.spec.views[chart.state.view] || chart.spec.views[0], shown = {};
+    view.series.forEach(function (entry) { shown[entry[0]] = true; });
+    chart.downloads.forEach(function (item) { item.hidden = !shown[item.getAttribute("data-series")]; });
+  }
+
   function init(figure) {
     var data = figure.querySelector("script.chart-data"), plot = figure.querySelector(".plot");
     if (!data || !plot) return;
     var spec = JSON.parse(data.textContent);
     var chart = { spec: spec, plot: plot, small: figure.classList.contains("chart-small"),
                   runs: decode(spec), bands: {},
+                  downloads: Array.prototype.slice.call(figure.querySelectorAll(".downloads li[data-series]")),
                   state: { x: spec.x, y: spec.y, seed: spec.seed, view: "0", highlight: null } };
     figure.querySelectorAll("select[data-control]").forEach(function (select) {
       select.value = chart.state[select.getAttribute("data-control")];
       select.addEventListener("change", function () {
         chart.state[select.getAttribute("data-control")] = select.value;
-        if (select.getAttribute("data-control") === "view") chart.state.highlight = null;  // another set of series
+        if (select.getAttribute("data-control") === "view") {
+          chart.state.highlight = null;  // another set of series
+          showDownloads(chart);
+        }
         draw(chart);
       });
     });
     charts.push(chart);
+    showDownloads(chart);
     draw(chart).then(function () {
       plot.on("plotly_legendclick", function (event) {
         var group = event.data[event.curveNumber].legendgroup;
