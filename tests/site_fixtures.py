@@ -30,9 +30,11 @@ def make_record(
     status: str = "complete",
     device: str = "Fixture GPU 80GB",
     collapsed: bool = False,
+    fixed_epochs: bool = False,
 ) -> dict:
     """A valid schema-1 record of ``v`` trained ``epochs`` epochs with ``seed``; ``collapsed``
-    makes it a network that predicts the digit 1 for every image (11.35% accuracy)."""
+    makes it a network that predicts the digit 1 for every image (11.35% accuracy), and
+    ``fixed_epochs`` one told to train ``epochs`` epochs (``config.epochs``) instead of a budget."""
     rng = np.random.default_rng(zlib.crc32(f"{v.name}|{seed}".encode()))
     profiler, complete = PER_STEP.get(v.family, PER_STEP["SimpleNet2"])
     steps = 600
@@ -56,7 +58,7 @@ def make_record(
         "model": {"family": v.family, "params": dict(v.params), "parameters": PARAMETERS.get(v.family, 1000)},
         "config": {"dataset": DEFAULTS.dataset, "batch_size": DEFAULTS.batch_size, "optimizer": DEFAULTS.optimizer,
                    "lr": DEFAULTS.lr, "loss": DEFAULTS.loss, "budget_s": DEFAULTS.budget_s,
-                   "val_split_seed": DEFAULTS.val_split_seed},
+                   "val_split_seed": DEFAULTS.val_split_seed, **({"epochs": epochs} if fixed_epochs else {})},
         "flops": {"per_step_profiler": profiler, "per_step_complete": complete, "steps_per_epoch": steps},
         "timed_epoch_s": 0.012,
         "environment": {"device": device, "torch": "2.13.0", "python": "3.11.2", "code_version": "fixture"},

@@ -105,6 +105,8 @@ PAGE_CASES = {
     "unknown placeholder kind": ("{{ chart: mlp }}", "{{ graph: mlp }}", "body line", "a placeholder of kind"),
     "unknown config value": ("{{ config.batch_size }}", "{{ config.batch }}", "body line", "config.<name>"),
     "stray braces": ("Prose with", "Prose {{ with", "body line", "alone on its line"),
+    "site-wide placeholder on an investigation page": ("{{ chart: mlp }}", "{{ chart: mlp }}\n\n{{ runs_summary }}",
+                                                       "body line", "no {{ runs_summary }} on an investigation page"),
     "facet on a parameter not every variant has": ("    seed: 1729", "    seed: 1729\n    facet: width",
                                                   "charts[0].facet", "activation, depth"),
     "facet listed twice": ("    seed: 1729", "    seed: 1729\n    facet: [depth, depth]", "charts[0].facet",

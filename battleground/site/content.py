@@ -6,8 +6,9 @@ field and what was expected, before a single output file is written.
 
 A page is ``site_src/<slug>.md``: YAML front matter between ``---`` lines, then Markdown. Block
 placeholders stand alone on a line, ``{{ chart: <id> }}``, ``{{ table: <id> }}``,
-``{{ model: <Class> }}``, ``{{ defaults }}``, ``{{ investigations }}`` or ``{{ benchmarks }}``
-(the ``battleground bench`` results in ``runs/benchmarks/``); inline placeholders
+``{{ model: <Class> }}``, ``{{ defaults }}``, ``{{ investigations }}``, ``{{ benchmarks }}``
+(the ``battleground bench`` results in ``runs/benchmarks/``) or ``{{ runs_summary }}`` (the budget,
+hardware and code of the recorded runs); inline placeholders
 ``{{ config.<name> }}`` put a training default (from :mod:`battleground.config`) into the prose.
 """
 
@@ -379,10 +380,10 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
 
 # --- placeholders -------------------------------------------------------------------------------
 
-BLOCK = re.compile(r"^\{\{\s*([a-z]+)\s*(?::\s*([^\s{}]+)\s*)?\}\}\s*$")
+BLOCK = re.compile(r"^\{\{\s*([a-z_]+)\s*(?::\s*([^\s{}]+)\s*)?\}\}\s*$")
 INLINE = re.compile(r"\{\{\s*config\.([a-z_]+)\s*\}\}")
-BLOCK_KINDS = ("chart", "table", "model", "defaults", "investigations", "benchmarks")
-SITE_WIDE_KINDS = ("defaults", "investigations", "benchmarks")  # not on an investigation's page
+BLOCK_KINDS = ("chart", "table", "model", "defaults", "investigations", "benchmarks", "runs_summary")
+SITE_WIDE_KINDS = ("defaults", "investigations", "benchmarks", "runs_summary")  # not on an investigation's page
 
 
 def placeholders(page: Page) -> list[tuple[int, str, str | None]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from battleground.site import charts, downloads, performance, tables
+from battleground.site import charts, downloads, performance, runs_summary, tables
 from battleground.site import content
 from battleground.site.content import BLOCK, DEFAULT_ROWS, INLINE, Context, Page
 
@@ -115,6 +115,10 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
                 cards.append({"page": other, "runs": len(inv.runs),
                               "expected": len(inv.spec.variants) * len(inv.spec.seeds), "headline": headline})
             return env.get_template("investigations.html").render(cards=cards, no_results=NO_RESULTS)
+        if kind == "runs_summary":
+            return env.get_template("runs_summary.html").render(
+                sentences=runs_summary.sentences(context),
+                rows=runs_summary.rows(context))
         if kind == "benchmarks":
             devices = [performance.benchmark_view(b) for b in context.benchmarks]
             return env.get_template("benchmarks.html").render(devices=devices, no_results=NO_BENCHMARKS)

@@ -38,7 +38,9 @@ def write_runs(runs_dir: Path = RUNS) -> None:
     write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation="SiLU"), 1729, epochs=9, status="running")
     # a second seed of sigmoid that collapsed to one class: "(collapsed: 1 of 2 seeds)" in the band
     write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation="sigmoid"), 271828, epochs=25, collapsed=True)
-    write_run(runs_dir, inv, variant("LeNet5", activation="ReLU"), 1729, epochs=400)
+    # a fixed-epoch CPU run among budget runs on a GPU, for the methodology's summary of the runs
+    write_run(runs_dir, inv, variant("LeNet5", activation="ReLU"), 1729, epochs=400, fixed_epochs=True,
+              device="Fixture CPU (2 threads)")
     write_run(runs_dir, inv, variant("LeNet5", activation="tanh"), 1729, epochs=8, status="diverged")
     evil = Variant("SimpleNet2", (("activation", EVIL), ("depth", 0)))
     record = make_record(inv, evil, 1729, epochs=12)

@@ -1,0 +1,100 @@
+"""The methodology's summary of the recorded runs: budget or fixed epochs, epochs, hardware and
+code versions, per investigation and model family, and a few sentences, all read from the
+records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from battleground.site import builder, content, runs_summary
+from battleground.spec import variant
+from experiments import discover
+from tests.golden import sample
+from tests.site_fixtures import make_record
+
+CPU, GPU = "AMD EPYC 7B13 (2 threads)", "NVIDIA H100 80GB HBM3"
+COMMIT = "a19ddfaa407a18312ac78d8f63a10f40a5fb1ff2"
+
+
+def context_of(*runs: tuple) -> content.Context:
+    """A context holding the activation-functions investigation with ``runs``, each
+    (family, activation, seed, epochs, fixed_epochs, device, seconds per epoch)."""
+    spec = discover()["activation-functions"]
+    loaded = []
+    for family, activation, seed, epochs, fixed, device, seconds in runs:
+        v = variant(family, activation=activation) if family == "LeNet5" else variant(family, depth=0, activation=activation)
+        record = make_record(spec.name, v, seed, epochs=epochs, fixed_epochs=fixed, device=device)
+        record["epochs"]["seconds"] = [seconds] * epochs
+        record["environment"]["code_version"] = COMMIT
+        loaded.append(content.Run(Path(f"{v.name}.seed{seed}.json"), record, v))
+    inv = content.InvestigationData(spec, loaded, list(spec.variants))
+    return content.Context([], {spec.name: inv}, {}, {}, None, [])
+
+
+def test_short_fixed_epoch_cpu_runs_are_called_the_start_of_training():
+    context = context_of(("SimpleNet2", "ReLU", 1729, 100, True, CPU, 1.0),
+                         ("LeNet5", "tanh", 1729, 20, True, CPU, 20.0))
+    text = " ".join(runs_summary.sentences(context))
+    assert text.startswith("2 runs are recorded so far.")
+    assert "All trained a fixed number of epochs (20–100 epochs), not a wall-clock budget." in text
+    assert f"All ran on a CPU: {CPU}." in text
+    assert "Even the longest trained for only 6 m 40 s of the 4h default budget" in text
+    assert "start of training" in text
+
+
+def test_budget_runs_on_a_gpu_that_used_their_budget_are_not_called_short():
+    context = context_of(("SimpleNet2", "ReLU", 1729, 3000, False, GPU, 4.7),
+                         ("SimpleNet2", "tanh", 1729, 3000, False, GPU, 4.7))
+    text = " ".join(runs_summary.sentences(context))
+    assert "All trained on a wall-clock budget (4h)." in text and f"All ran on a GPU: {GPU}." in text
+    assert "The longest trained for 3 h 55 m; the default budget is 4h." in text
+    assert "start of training" not in text
+
+
+def test_mixed_runs_are_counted_each_way():
+    context = context_of(("SimpleNet2", "ReLU", 1729, 100, True, CPU, 1.0),
+                         ("SimpleNet2", "ReLU", 271828, 3000, False, GPU, 4.7),
+                         ("SimpleNet2", "tanh", 1729, 3000, False, GPU, 4.7))
+    text = " ".join(runs_summary.sentences(context))
+    assert "1 trained a fixed number of epochs (100 epochs), 2 on a wall-clock budget (4h)." in text
+    assert f"1 ran on a CPU ({CPU}), 2 on a GPU ({GPU})." in text
+    [row] = [g.row() for g in runs_summary.groups(context)]
+    assert row["family"] == "SimpleNet2" and row["runs"] == "3 of 24"
+    assert row["training"] == ["budget 4h: 3,000 epochs (2 runs)", "fixed: 100 epochs (1 run)"]
+    assert row["hardware"] == [f"{GPU} × 2", f"{CPU} × 1"] and row["code"] == [COMMIT[:12]]
+    assert row["longest"] == "3 h 55 m" and row["torch"] == ["2.13.0"]
+
+
+def test_each_family_gets_a_row_and_an_investigation_without_runs_one():
+    context = context_of(("SimpleNet2", "ReLU", 1729, 100, True, CPU, 1.0), ("LeNet5", "tanh", 1729, 20, True, CPU, 20.0))
+    empty = discover()["depth-of-architecture"]
+    context.investigations[empty.name] = content.InvestigationData(empty, [], list(empty.variants))
+    rows = runs_summary.rows(context)
+    assert [(r["investigation"], r["first"], r["family"], r["runs"]) for r in rows] == [
+        ("activation-functions", True, "SimpleNet2", "1 of 24"), ("activation-functions", False, "LeNet5", "1 of 24"),
+        ("depth-of-architecture", True, "–", "0 of 216")]
+    assert rows[1]["training"] == ["fixed: 20 epochs"] and rows[1]["hardware"] == [CPU]
+    assert rows[2]["training"] == rows[2]["hardware"] == rows[2]["code"] == [] and rows[2]["longest"] == "–"
+
+
+def test_no_runs_at_all_says_so():
+    spec = discover()["activation-functions"]
+    inv = content.InvestigationData(spec, [], list(spec.variants))
+    assert runs_summary.sentences(content.Context([], {spec.name: inv}, {}, {}, None, [])) == [
+        "No run has been recorded yet."]
+
+
+def test_devices_are_cpus_when_their_thread_count_is_named():
+    assert runs_summary.is_cpu("AMD EPYC (1 threads)") and runs_summary.is_cpu(CPU)
+    assert not runs_summary.is_cpu(GPU) and not runs_summary.is_cpu("Fixture GPU 80GB")
+
+
+def test_the_methodology_pages_show_the_summary(tmp_path):
+    sample.build(tmp_path / "sample")
+    html = (tmp_path / "sample" / "methodology.html").read_text(encoding="utf-8")
+    assert "11 runs are recorded so far." in html and '<table class="runs-summary">' in html
+    assert "&lt;b&gt;GPU&lt;/b&gt; &amp; co" in html and "<b>GPU</b>" not in html  # a device name is text
+    assert '<a href="activation-functions.html">activation-functions</a>' in html
+    builder.build(tmp_path / "real", runs=tmp_path / "no-runs", models=sample.MODELS)
+    real = (tmp_path / "real" / "methodology.html").read_text(encoding="utf-8")
+    assert 'id="the-runs-so-far"' in real and "No run has been recorded yet." in real
