@@ -42,7 +42,7 @@ def supports(model: nn.Module) -> bool:
 
 def worth_batching(model: nn.Module, device: torch.device) -> bool:
     """Whether training K copies of ``model`` batched beats training them one by one. On a CPU
-    it does not (``battleground bench`` on 2 cores: batched SimpleNet2 x4 ran at ~0.7x the
+    it does not (``battleground bench`` on 2 cores: batched SimpleNet2 x4 ran at 0.7-1.05x the
     hand-written single-model step, LeNet5's grouped convolution at ~0.7x the trainer): the
     arithmetic already fills the cores, and batching saves only per-step overhead. On CUDA,
     where one small model leaves the GPU idle, it does."""

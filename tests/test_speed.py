@@ -79,7 +79,7 @@ def test_the_sweep_batches_the_seeds_of_a_variant_and_writes_each_its_record(spl
 
 
 def test_on_a_cpu_the_sweep_trains_seeds_one_by_one_unless_told_to_batch(data_dir, tmp_path):
-    # bench: batched MLPs run at ~0.7x the hand-written single-model step on a CPU
+    # bench: batched MLPs run at 0.7-1.05x the hand-written single-model step on a CPU
     config = CONFIG.replace(train_size=1_000, epochs=1)
     tasks = [Task("test", variant("SimpleNet2", depth=0, activation="tanh"), seed, config) for seed in SEEDS[:2]]
     for record in sweep.run_local(tasks, CPU, tmp_path, data_dir=data_dir, progress=False):
