@@ -60,9 +60,17 @@ def device_name(device: torch.device) -> str:
     return cpu_name()
 
 
+def tf32() -> dict:
+    """Whether float32 matrix products and convolutions may round their inputs to TF32
+    (a 10-bit mantissa) on tensor cores: PyTorch allows it for cuDNN convolutions by default,
+    not for matrix products. The numbers a GPU run records depend on it; a CPU computes in
+    float32 whatever these say, so only a CUDA run records them."""
+    return {"matmul": torch.backends.cuda.matmul.allow_tf32, "convolution": torch.backends.cudnn.allow_tf32}
+
+
 def environment(device: torch.device) -> dict:
     """The provenance block of a run record."""
-    return {
+    block = {
         "device": device_name(device),
         "torch": str(torch.__version__),  # a str subclass otherwise
         "python": platform.python_version(),
@@ -70,3 +78,6 @@ def environment(device: torch.device) -> dict:
         "platform": platform.platform(),
         "code_version": code_version(),
     }
+    if device.type == "cuda":
+        block["tf32"] = tf32()
+    return block

@@ -131,3 +131,15 @@ def test_code_version_is_the_git_commit_or_a_source_hash(repo_root):
     else:
         assert re.fullmatch(re.escape(head) + r"(-dirty)?", version)
     assert re.fullmatch(r"sha256:[0-9a-f]{16}", provenance.source_hash())
+
+
+def test_a_cuda_run_records_whether_tf32_may_round_its_float32_arithmetic():
+    assert "tf32" not in provenance.environment(CPU)  # a CPU computes in float32 regardless
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    try:  # the flags are settable without a GPU; the record must follow them
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = True, False
+        assert provenance.tf32() == {"matmul": True, "convolution": False}
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = False, True
+        assert provenance.tf32() == {"matmul": False, "convolution": True}
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
