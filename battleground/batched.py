@@ -1,4 +1,5 @@
-"""Train K same-shape tasks (one variant and config, different seeds) as one batched model.
+"""Train K same-shape tasks (one model and config; different seeds or learning rates) as one
+batched model.
 
 Small models leave the hardware idle between Python-level steps; stacking K models' weights and
 running one batched step per batch pays that per-step overhead once for all K. Each model
@@ -9,11 +10,12 @@ stays what it would be alone:
 - its loss is its own batch mean, and the summed loss's gradient with respect to a model's slice
   of the stacked weights is that model's own gradient (the models share nothing);
 - the optimizer works element-wise (SGD with PyTorch defaults: ``p -= lr * grad``), so stepping
-  the stacked weights steps each model as its own optimizer would.
+  model k's slice of the stacked weights with its own learning rate steps it as its own
+  optimizer would; a learning-rate sweep costs what a seed band does.
 
-Only the arithmetic order inside the batched matrix products differs from the single path, so
-a batched model agrees with its single twin to float rounding, not bit for bit (tests pin how
-closely). Each model keeps its own run record, written after every epoch.
+Only the arithmetic order inside the batched matrix products, and the rounding of the update,
+differ from the single path, so a batched model agrees with its single twin to float rounding,
+not bit for bit (tests pin how closely). Each model keeps its own run record, written after every epoch.
 """
 
 from __future__ import annotations
@@ -28,9 +30,19 @@ from torch.func import stack_module_state
 from tqdm import tqdm
 
 from battleground import records, train
-from battleground.config import TrainConfig
+from battleground.config import SETTINGS, TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
+
+
+PER_MODEL = ("lr",)  # the training settings in which the models of one batch may differ
+
+
+def shape(task: Task) -> tuple:
+    """What tasks must share to train as one batch: the model (family and parameters) and every
+    training setting but those of :data:`PER_MODEL`. Seeds, and so data orders, may differ."""
+    shared = tuple((key, getattr(task.config, key)) for key in SETTINGS if key not in PER_MODEL)
+    return task.variant.family, tuple(sorted(task.variant.model_kwargs.items())), shared
 
 
 def supports(model: nn.Module) -> bool:
@@ -66,6 +78,10 @@ class StackedModels:
     turned convolutions into a slow path. Convolutions run as one grouped convolution (model k's
     channels are group k) on a ``(B, K*C, H, W)`` tensor; after ``Flatten`` the activations are
     ``(K, B, features)`` and linear layers are batched matrix products (``baddbmm``).
+
+    ``config`` holds what the models share (batch size, loss, optimizer); each model steps with
+    its own learning rate, the one its own optimizer was made with from its task's config
+    (``train.init_state``).
     """
 
     def __init__(self, states: list[train.RunState], config: TrainConfig):
@@ -73,9 +89,26 @@ class StackedModels:
         models = [state.model for state in states]
         if not supports(models[0]):
             raise ValueError(f"{type(models[0]).__name__} has weights outside linear and conv layers")
+        if config.optimizer != "SGD":
+            raise ValueError(f"batched training steps plain SGD; got optimizer {config.optimizer!r}")
         self.params, _ = stack_module_state(models)  # leaves with a leading K dim; no buffers here
         self.layers = _layers(models[0])
-        self.optimizer = train.OPTIMIZERS[config.optimizer](list(self.params.values()), lr=config.lr)
+        # Plain SGD written out (p -= lr_k * grad_k) rather than torch.optim.SGD, which takes one
+        # lr per parameter group while each stacked tensor holds all K models; one update serves
+        # equal and different lrs alike. Each weight gets a tensor of its own shape holding -lr_k
+        # in model k's slice, so that the update is one fused multi-tensor kernel on CUDA, as
+        # torch.optim.SGD's own foreach step is (broadcasting would take the per-tensor path).
+        lrs = torch.tensor([state.optimizer.param_groups[0]["lr"] for state in states], dtype=torch.float64)
+        self.minus_lr = [(-lrs).to(p).view(-1, *[1] * (p.dim() - 1)).expand_as(p).contiguous()
+                         for p in self.params.values()]
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One SGD step of every model with its own learning rate, from the gradients of the last backward."""
+        params = list(self.params.values())
+        torch._foreach_addcmul_(params, [p.grad for p in params], self.minus_lr)
+        for p in params:
+            p.grad = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(K, B, classes)`` of model k on its own images ``x[k]`` (``x``: ``(K, B, C, H, W)``)."""
@@ -108,10 +141,9 @@ class StackedModels:
         total = torch.zeros(len(self.states), device=device)
         for start in range(0, n, size):
             batch = orders[:, start : start + size]  # (K, B): each model's own images
-            self.optimizer.zero_grad(set_to_none=True)
             losses = self.losses(splits.train_x[batch], splits.train_y[batch])
             losses.sum().backward()
-            self.optimizer.step()
+            self.step()
             total += losses.detach() * batch.shape[1]
         for state in self.states:
             state.epoch += 1
@@ -126,13 +158,19 @@ class StackedModels:
 
 
 def _check_same_shape(tasks: list[Task]) -> None:
+    """Tasks that :func:`shape` says may train together, each run once; else a clear error."""
     first = tasks[0]
+    runs = [(t.investigation, t.variant.name, t.seed) for t in tasks]
+    if len(set(runs)) < len(runs):
+        raise ValueError(f"batched training needs each run once; got {runs}")
     for task in tasks[1:]:
-        if (task.variant, task.config) != (first.variant, first.config):
-            raise ValueError(
-                f"batched training needs one variant and config; got {first.variant.name} and {task.variant.name}"
-                + ("" if task.variant != first.variant else " with different configs")
-            )
+        if shape(task)[:2] != shape(first)[:2]:
+            raise ValueError(f"batched training needs one model; got {first.variant.name} and {task.variant.name}")
+        if shape(task) != shape(first):
+            differ = [f"{key} ({getattr(first.config, key)!r} and {getattr(task.config, key)!r})"
+                      for key, value in shape(first)[2] if getattr(task.config, key) != value]
+            raise ValueError(f"batched training needs one config but for {', '.join(PER_MODEL)}; "
+                             f"{first.variant.name} and {task.variant.name} differ in {', '.join(differ)}")
 
 
 def _running(states: list[train.RunState], paths: list[Path]) -> list[tuple[train.RunState, Path]]:
@@ -141,7 +179,8 @@ def _running(states: list[train.RunState], paths: list[Path]) -> list[tuple[trai
 
 def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_dir: Path | str,
                 progress: bool = True) -> list[dict]:
-    """Train same-shape ``tasks`` together; return their records, each written after every epoch.
+    """Train same-shape ``tasks`` (see :func:`shape`) together; return their records, each written
+    after every epoch with its own task's config (its own ``lr``).
 
     The epoch count follows the single path's rule: a fixed ``config.epochs``, else one timed
     epoch of one model *alone*, so batching changes how fast a sweep finishes, not how many
@@ -160,8 +199,9 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
         records.write_record(path, state.record)
 
     stacked = StackedModels(states, config)
-    seeds = ",".join(str(t.seed) for t in tasks)
-    bar = tqdm(total=epochs, desc=f"{tasks[0].variant.name} seeds {seeds}", unit="epoch", disable=not progress)
+    names = " ".join(dict.fromkeys(t.variant.name for t in tasks))
+    seeds = ",".join(dict.fromkeys(str(t.seed) for t in tasks))
+    bar = tqdm(total=epochs, desc=f"{names} seeds {seeds}", unit="epoch", disable=not progress)
     try:
         with bar:
             while states[0].epoch < epochs and _running(states, paths):
@@ -169,17 +209,17 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
                 losses = stacked.train_epoch(splits)
                 seconds = (time.perf_counter() - start) / len(tasks)
                 stacked.copy_to_models()
-                for state, path, loss in zip(states, paths, losses):
+                for task, state, path, loss in zip(tasks, states, paths, losses):
                     # A diverged model keeps stepping with the group (its NaNs cannot reach the
                     # others' weights) but its record has ended.
                     if state.record["status"] == "running":
-                        train.record_epoch(state, path, splits, config, loss, seconds)
+                        train.record_epoch(state, path, splits, task.config, loss, seconds)
                 bar.set_postfix(train_loss=f"{min(losses):.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:
         for state, path in _running(states, paths):
             train.interrupt_run(state, path)
         raise
-    for state, path in zip(states, paths):
-        train.end_run(state, path, splits, config)
+    for task, state, path in zip(tasks, states, paths):
+        train.end_run(state, path, splits, task.config)
     return [state.record for state in states]

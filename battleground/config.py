@@ -7,12 +7,45 @@ what the trainer does. Every field is written into each run record's ``config``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 
 SEED = 1729  # the taxicab number; the seed of every run unless told otherwise
 SEEDS = (1729, 271828, 314159)  # the seeds of a seed band: taxicab, e, pi
 FOUR_HOURS_S = 4 * 60 * 60
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_CHECKS = {  # what a setting must be -> the check
+    "a string": lambda v: isinstance(v, str),
+    "a whole number": _whole,
+    "a positive whole number": lambda v: _whole(v) and v > 0,
+    "a positive whole number or None": lambda v: v is None or (_whole(v) and v > 0),
+    "a positive number": lambda v: _number(v) and v > 0,
+}
+# Checked whenever a config is made, so a typo'd or negative setting (a variant's lr=-0.1, say)
+# is an error where it is written rather than a run that trains with something else.
+_EXPECTED = {
+    "dataset": "a string",
+    "batch_size": "a positive whole number",
+    "optimizer": "a string",
+    "lr": "a positive number",
+    "loss": "a string",
+    "budget_s": "a positive number",
+    "epochs": "a positive whole number or None",
+    "val_split_seed": "a whole number",
+    "val_size": "a positive whole number",
+    "test_size": "a positive whole number",
+    "train_size": "a positive whole number or None",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +64,12 @@ class TrainConfig:
     test_size: int = 2_000
     train_size: int | None = None  # use only the first N training images (smoke runs); None: all
 
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            value, expected = getattr(self, f.name), _EXPECTED[f.name]
+            if not _CHECKS[expected](value):
+                raise ValueError(f"training setting '{f.name}': expected {expected}, found {value!r}")
+
     def replace(self, **changes) -> "TrainConfig":
         """A copy with ``changes`` applied; names a key that is not a field."""
         known = {f.name for f in dataclasses.fields(self)}
@@ -43,6 +82,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+SETTINGS = tuple(f.name for f in dataclasses.fields(TrainConfig))  # the keys a variant may set too
 DEFAULTS = TrainConfig()
 
 _BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|m|s)\s*$")
@@ -67,4 +107,4 @@ def format_budget(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-__all__ = ["SEED", "SEEDS", "TrainConfig", "DEFAULTS", "parse_budget", "format_budget"]
+__all__ = ["SEED", "SEEDS", "TrainConfig", "SETTINGS", "DEFAULTS", "parse_budget", "format_budget"]

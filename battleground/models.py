@@ -11,6 +11,7 @@ import inspect
 
 from torch import nn
 
+from battleground.config import SETTINGS
 from battleground.spec import Variant
 
 ACTIVATIONS = {  # name, as in battleground.spec.ACTIVATIONS -> layer class
@@ -82,12 +83,21 @@ FAMILIES = {"SimpleNet2": SimpleNet2, "LeNet5": LeNet5}
 
 def build(variant: Variant) -> nn.Module:
     """A freshly initialised model of ``variant`` (seed the global RNG first for repeatable weights)."""
-    return FAMILIES[variant.family](**variant.kwargs)
+    return FAMILIES[variant.family](**full_params(variant))
 
 
 def full_params(variant: Variant) -> dict:
-    """``variant``'s parameters with the family's defaults filled in (e.g. SimpleNet2's width)."""
-    bound = inspect.signature(FAMILIES[variant.family]).bind(**variant.kwargs)
+    """``variant``'s model parameters with the family's defaults filled in (e.g. SimpleNet2's
+    width); its training settings (``lr``) are not the model's. A parameter the family does not
+    take is an error that names the variant and what it could have said."""
+    family = FAMILIES[variant.family]
+    signature = inspect.signature(family)
+    try:
+        bound = signature.bind(**variant.model_kwargs)
+    except TypeError as error:
+        raise ValueError(f"variant {variant.name}: {error}; {variant.family} takes "
+                         f"{', '.join(signature.parameters)}, and a variant may also set the training "
+                         f"settings {', '.join(SETTINGS)}") from None
     bound.apply_defaults()
     return dict(sorted(bound.arguments.items()))
 

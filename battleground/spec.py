@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from battleground.config import DEFAULTS, SEEDS, TrainConfig
+from battleground.config import DEFAULTS, SEEDS, SETTINGS, TrainConfig
 
 FAMILIES = ("SimpleNet2", "LeNet5")
 ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "tanh", "SELU", "GELU")
@@ -17,7 +17,12 @@ ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "
 
 @dataclass(frozen=True)
 class Variant:
-    """One model to train: a family from ``battleground.models`` and its parameters."""
+    """One model to train: a family from ``battleground.models`` and its parameters.
+
+    A parameter whose key is a training setting (a :class:`TrainConfig` field, e.g. ``lr``) sets
+    that setting for the variant's runs instead of going to the model, so a learning-rate sweep
+    is a list of variants like any other: ``SimpleNet2[activation=ReLU,depth=0,lr=0.01]``.
+    """
 
     family: str
     params: tuple[tuple[str, object], ...]  # sorted (key, value) pairs, so equal variants are equal
@@ -30,20 +35,38 @@ class Variant:
 
     @property
     def kwargs(self) -> dict:
+        """Every parameter as declared, model and training alike: what charts select, facet and
+        label by."""
         return dict(self.params)
+
+    @property
+    def model_kwargs(self) -> dict:
+        """The parameters the model family takes (``battleground.models.build``)."""
+        return {key: value for key, value in self.params if key not in SETTINGS}
+
+    @property
+    def training(self) -> dict:
+        """The training settings the variant sets, e.g. ``{"lr": 0.01}``; its tasks' configs carry them."""
+        return {key: value for key, value in self.params if key in SETTINGS}
 
     def __str__(self) -> str:
         return self.name
 
 
 def variant(family: str, **params) -> Variant:
-    """A variant of ``family``; checks the family and activation names here, not at training time."""
+    """A variant of ``family``; checks the family, the activation name and any training settings
+    (through :class:`TrainConfig`) here, not at training time."""
     if family not in FAMILIES:
         raise ValueError(f"unknown model family {family!r}; known: {', '.join(FAMILIES)}")
     activation = params.get("activation")
     if activation is not None and activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}")
-    return Variant(family, tuple(sorted(params.items())))
+    declared = Variant(family, tuple(sorted(params.items())))
+    try:
+        DEFAULTS.replace(**declared.training)
+    except ValueError as error:
+        raise ValueError(f"variant {declared.name}: {error}") from None
+    return declared
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,13 @@ class Task:
     variant: Variant
     seed: int
     config: TrainConfig
+
+    def __post_init__(self):
+        # A run's record names its variant and its config: they must not tell two stories.
+        for key, value in self.variant.training.items():
+            if getattr(self.config, key) != value:
+                raise ValueError(f"a task of {self.variant.name} has config {key}={getattr(self.config, key)!r}; "
+                                 f"the variant sets {value!r} (Investigation.tasks applies it)")
 
 
 @dataclass(frozen=True)
@@ -89,10 +119,11 @@ class Investigation:
         seeds: Iterable[int] | None = None,
         config: TrainConfig | None = None,
     ) -> list[Task]:
-        """Every (variant, seed) task, variants outermost, in declaration order."""
+        """Every (variant, seed) task, variants outermost, in declaration order. A variant's own
+        training settings (``lr=...``) take the place of ``config``'s."""
         config = config or self.config
         return [
-            Task(self.name, v, s, config)
+            Task(self.name, v, s, config.replace(**v.training))
             for v in (self.variants if variants is None else variants)
             for s in (self.seeds if seeds is None else seeds)
         ]

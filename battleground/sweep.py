@@ -44,22 +44,26 @@ def run_local(
     their records in task order.
 
     An interrupted run resumes from its checkpoint unless ``restart`` or ``force``. Fresh tasks
-    that share a variant and config (different seeds) train together through
-    :mod:`battleground.batched` where that is faster on ``device`` (``batch=None``), always
-    where it is possible (``True``) or never (``False``); a task with a checkpoint to resume
-    trains alone. ``cuda_graphs`` replays the steps of models that train alone as CUDA graphs. Every
-    run is locked while it trains (:mod:`battleground.lock`), so two processes never write the
-    same record. Each data set is loaded once, and each distinct split once per device."""
+    of one shape (one model and config; seeds and learning rates may differ, see
+    :func:`battleground.batched.shape`), so a seed band and an lr sweep alike, train together
+    through :mod:`battleground.batched` where that is faster on ``device`` (``batch=None``),
+    always where it is possible (``True``) or never (``False``); a task with a checkpoint to
+    resume trains alone. ``cuda_graphs`` replays the steps of models that train alone as CUDA
+    graphs. Every run is locked while it trains (:mod:`battleground.lock`), so two processes
+    never write the same record. Each data set is loaded once, and each distinct split once per
+    device."""
     arrays: dict[str, data.Arrays] = {}
     splits: dict[tuple, data.Splits] = {}
     results: dict[int, dict] = {}
-    groups: dict[object, list[int]] = {}  # (variant, config) -> positions of the tasks to train
+    groups: dict[object, list[int]] = {}  # (investigation, shape) -> positions of the tasks to train
     tasks = list(tasks)
+    for task in tasks:  # a parameter its model family lacks fails now, not hours into the sweep
+        models.full_params(task.variant)
     resume = not (restart or force)
     for i, task in enumerate(tasks):
         path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
         resumable = resume and checkpoint.checkpoint_path(path).exists()
-        key = (task.investigation, task.variant, task.config) if batch is not False and not resumable else i
+        key = (task.investigation, batched.shape(task)) if batch is not False and not resumable else i
         groups.setdefault(key, []).append(i)
     for positions in groups.values():
         group = [tasks[i] for i in positions]

@@ -110,6 +110,15 @@ def test_full_params_fill_in_the_family_defaults():
     assert models.full_params(variant("LeNet5", activation="tanh")) == {"activation": "tanh"}
 
 
+def test_a_variants_learning_rate_is_not_the_models_and_a_parameter_the_family_lacks_is_named():
+    swept = variant("SimpleNet2", depth=0, activation="ReLU", lr=0.01)
+    assert models.full_params(swept) == {"activation": "ReLU", "depth": 0, "width": 100}
+    assert models.parameter_count(models.build(swept)) == 79_510
+    with pytest.raises(ValueError, match=r"variant LeNet5\[activation=tanh,depth=2\]: .*'depth'; LeNet5 takes "
+                                         r"activation, and a variant may also set the training settings .*lr"):
+        models.build(variant("LeNet5", activation="tanh", depth=2))
+
+
 def test_the_same_seed_builds_the_same_weights():
     first, second = (_build("LeNet5", {}, "tanh").state_dict() for _ in range(2))
     assert all(torch.equal(first[name], second[name]) for name in first)

@@ -1,9 +1,11 @@
 """The fast paths on real MNIST: batched training agrees with training alone, the sweep batches
-same-shape tasks, and ``battleground bench`` runs end to end. Speed itself is measured by
-``battleground bench``, not asserted here."""
+same-shape tasks (seeds and learning rates), and ``battleground bench`` runs end to end. Speed
+itself is measured by ``battleground bench``, not asserted here."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 
 import pytest
@@ -12,10 +14,12 @@ import torch
 from battleground import batched, benchmarks, data, records, sweep, train
 from battleground.config import TrainConfig
 from battleground.cli import main
-from battleground.spec import Task, variant
+from battleground.site import content
+from battleground.spec import Investigation, Task, variant
 
 CPU = torch.device("cpu")
 SEEDS = (1729, 271828, 314159)
+LRS = (1e-2, 5e-2, 2e-1)  # each learns (1e-3 barely moves in 300 steps), each differently
 EPOCHS = 5
 CONFIG = TrainConfig(train_size=6_000, epochs=EPOCHS)
 
@@ -41,26 +45,39 @@ def _predictions(model: torch.nn.Module, splits: data.Splits) -> torch.Tensor:
     return model(splits.val_x).argmax(dim=1)
 
 
-@pytest.mark.parametrize("family, params, seeds", [
-    ("SimpleNet2", {"depth": 1, "activation": "ReLU"}, SEEDS),
-    ("LeNet5", {"activation": "tanh"}, SEEDS[:2]),  # K = 2 keeps the conv net affordable
-])
-def test_a_model_trained_in_a_batch_agrees_with_it_trained_alone(family, params, seeds, splits):
-    tasks = [Task("test", variant(family, **params), seed, CONFIG) for seed in seeds]
+def _task(family: str, params: dict, seed: int, lr: float | None) -> Task:
+    """A task of the variant, or of its ``lr=`` variant when ``lr`` is given."""
+    if lr is None:
+        return Task("test", variant(family, **params), seed, CONFIG)
+    return Task("test", variant(family, **params, lr=lr), seed, CONFIG.replace(lr=lr))
+
+
+@pytest.mark.parametrize("family, params, runs", [
+    ("SimpleNet2", {"depth": 1, "activation": "ReLU"}, [(seed, None) for seed in SEEDS]),
+    ("SimpleNet2", {"depth": 1, "activation": "ReLU"}, [(SEEDS[0], lr) for lr in LRS]),  # one seed: only lr differs
+    ("LeNet5", {"activation": "tanh"}, [(seed, None) for seed in SEEDS[:2]]),  # K = 2 keeps the conv net affordable
+], ids=["SimpleNet2 seeds", "SimpleNet2 learning rates", "LeNet5 seeds"])
+def test_a_model_trained_in_a_batch_agrees_with_it_trained_alone(family, params, runs, splits):
+    tasks = [_task(family, params, seed, lr) for seed, lr in runs]
     in_batch = [train.init_state(task, CPU) for task in tasks]
     alone = [train.init_state(task, CPU) for task in tasks]
-    stacked = batched.StackedModels(in_batch, CONFIG)
+    stacked = batched.StackedModels(in_batch, tasks[0].config)
     for _ in range(EPOCHS):
         stacked.train_epoch(splits)
         stacked.copy_to_models()
-        for together, single in zip(in_batch, alone):
-            train.train_epoch(single, splits, CONFIG)
+        for together, single, task in zip(in_batch, alone, tasks):
+            train.train_epoch(single, splits, task.config)
             accuracies = [train.evaluate(s.model, splits.val_x, splits.val_y, CONFIG).accuracy
                           for s in (together, single)]
             assert abs(accuracies[0] - accuracies[1]) <= 0.001  # 0.1 percentage point, every epoch
-    for together, single in zip(in_batch, alone):
-        same = (_predictions(together.model, splits) == _predictions(single.model, splits)).float().mean()
+    predictions = [_predictions(together.model, splits) for together in in_batch]
+    for prediction, single in zip(predictions, alone):
+        same = (prediction == _predictions(single.model, splits)).float().mean()
         assert same.item() >= 0.999
+    # The models of the batch really differ (by seed, or by learning rate alone), so agreeing
+    # with each one's own twin is no accident of training them all alike.
+    for a, b in itertools.combinations(predictions, 2):
+        assert (a == b).float().mean().item() < 0.99
 
 
 def test_the_sweep_batches_the_seeds_of_a_variant_and_writes_each_its_record(splits, data_dir, tmp_path):
@@ -76,6 +93,56 @@ def test_the_sweep_batches_the_seeds_of_a_variant_and_writes_each_its_record(spl
         for key in ("model", "flops", "config", "data"):
             assert record[key] == single[key]
         assert record["epochs"]["train_loss"] == pytest.approx(single["epochs"]["train_loss"], rel=1e-5)
+
+
+def test_the_sweep_batches_an_lr_sweep_and_each_record_keeps_its_lr_and_its_variant(data_dir, tmp_path):
+    lr_sweep = Investigation(
+        "test", "Which learning rate?", seeds=SEEDS[:1], config=CONFIG.replace(train_size=2_000, epochs=2),
+        variants=tuple(variant("SimpleNet2", depth=0, activation="ReLU", lr=lr) for lr in LRS),
+    )
+    tasks = lr_sweep.tasks()
+    together = sweep.run_local(tasks, CPU, tmp_path / "a", data_dir=data_dir, progress=False, batch=True)
+    one_by_one = sweep.run_local(tasks, CPU, tmp_path / "b", data_dir=data_dir, progress=False, batch=False)
+    for task, lr, record, single in zip(tasks, LRS, together, one_by_one):
+        assert record["variant"] == task.variant.name and record["config"]["lr"] == lr
+        assert record["model"]["params"] == {"activation": "ReLU", "depth": 0, "width": 100}  # the model's own
+        assert record["batched_models"] == len(LRS) and "batched_models" not in single
+        for key in ("model", "flops", "config", "data"):
+            assert record[key] == single[key]
+        assert record["epochs"]["train_loss"] == pytest.approx(single["epochs"]["train_loss"], rel=1e-5)
+    assert len({record["epochs"]["train_loss"][-1] for record in together}) == len(LRS)
+
+    # The site reads each record back as the very variant the investigation declares, lr and all;
+    # a record whose variant is no longer declared still carries its lr, for legends and facets.
+    warnings = []
+    loaded = content.load_investigation(lr_sweep, tmp_path / "a", warnings)
+    assert warnings == []
+    assert {run.record["variant"]: run.variant for run in loaded.runs} == {v.name: v for v in lr_sweep.variants}
+    fewer = dataclasses.replace(lr_sweep, variants=lr_sweep.variants[:-1])
+    undeclared = content.load_investigation(fewer, tmp_path / "a", warnings).variants[-1]
+    assert undeclared.name == lr_sweep.variants[-1].name and undeclared.kwargs["lr"] == LRS[-1]
+    assert len(warnings) == 1 and "is not declared" in warnings[0]
+
+
+def test_a_batch_of_other_models_or_other_settings_is_refused_naming_what_differs(tmp_path):
+    one = Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), SEEDS[0], CONFIG)
+    deeper = Task("test", variant("SimpleNet2", depth=1, activation="ReLU"), SEEDS[0], CONFIG)
+    with pytest.raises(ValueError, match=r"one model; got SimpleNet2\[activation=ReLU,depth=0\] and "
+                                         r"SimpleNet2\[activation=ReLU,depth=1\]"):
+        batched.train_group([one, deeper], None, CPU, tmp_path)
+    smaller_batches = Task("test", one.variant, SEEDS[1], CONFIG.replace(batch_size=50))
+    with pytest.raises(ValueError, match=r"one config but for lr; .* differ in batch_size \(100 and 50\)"):
+        batched.train_group([one, smaller_batches], None, CPU, tmp_path)
+    with pytest.raises(ValueError, match=r"each run once"):
+        batched.train_group([one, one], None, CPU, tmp_path)
+
+
+def test_the_sweep_names_a_parameter_the_model_lacks_before_it_trains_anything(data_dir, tmp_path):
+    good = Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), SEEDS[0], CONFIG)
+    typo = Task("test", variant("SimpleNet2", depth=0, activation="ReLU", lrate=0.01), SEEDS[0], CONFIG)
+    with pytest.raises(ValueError, match=r"variant SimpleNet2\[activation=ReLU,depth=0,lrate=0.01\]: .*'lrate'"):
+        sweep.run_local([good, typo], CPU, tmp_path, data_dir=data_dir, progress=False)
+    assert not any(tmp_path.iterdir())
 
 
 def test_on_a_cpu_the_sweep_trains_seeds_one_by_one_unless_told_to_batch(data_dir, tmp_path):

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from battleground import benchmarks, records
-from battleground.config import DEFAULTS, SEEDS, format_budget
+from battleground.config import DEFAULTS, SEEDS, SETTINGS, format_budget
 from battleground.spec import Investigation, Variant
 
 AXES_X = ("flops", "epochs", "seconds")
@@ -476,9 +476,17 @@ class RecordedVariant(Variant):
         return self.recorded_name
 
 
+_NAMED_KEY = re.compile(r"[\[,](\w+)=")  # the keys in a variant name: SimpleNet2[depth=0,lr=0.01]
+
+
 def _record_variant(record: dict) -> Variant:
-    params = tuple(sorted(record["model"]["params"].items()))
-    return RecordedVariant(record["model"]["family"], params, record["variant"])
+    """The variant of a record its investigation does not declare: the model's parameters, and
+    the training settings its name sets (``lr=0.01``) with the values of its config, so charts
+    label and facet it by them as they do a declared variant."""
+    params = dict(record["model"]["params"])
+    named = set(_NAMED_KEY.findall(record["variant"]))
+    params.update((key, record["config"][key]) for key in SETTINGS if key in named and key in record["config"])
+    return RecordedVariant(record["model"]["family"], tuple(sorted(params.items())), record["variant"])
 
 
 def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str]) -> InvestigationData:
