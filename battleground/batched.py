@@ -20,6 +20,7 @@ not bit for bit (tests pin how closely). Each model keeps its own run record, wr
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from torch import nn
 from torch.func import stack_module_state
 from tqdm import tqdm
 
-from battleground import records, train
+from battleground import checkpoint, records, train
 from battleground.config import SETTINGS, TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
@@ -186,6 +187,11 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
     epoch of one model *alone*, so batching changes how fast a sweep finishes, not how many
     epochs a variant's budget buys. An epoch's ``seconds`` is the group's epoch time divided by
     K (each model's share); the record says how many models shared it in ``batched_models``.
+
+    Each model gets its own checkpoint, as a run trained alone does, written at the start and
+    after every epoch before its record: an interrupted group resumes model by model through
+    :func:`battleground.train.train` (``battleground run`` again), from its last completed epoch.
+    A model that resumes alone continues to float rounding of the batched course, not bit for bit.
     """
     _check_same_shape(tasks)
     config = tasks[0].config
@@ -193,9 +199,11 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
     states = [train.init_state(task, device) for task in tasks]
     step = train.measure_flops(states[0].model, splits, config)  # one shape: one count for all
     paths = [records.record_path(runs_dir, t.investigation, t.variant.name, t.seed) for t in tasks]
-    for task, state, path in zip(tasks, states, paths):
+    saved = [checkpoint.checkpoint_path(path) for path in paths]
+    for task, state, path, ckpt in zip(tasks, states, paths, saved):
         state.record = train.new_record(task, splits, state, step, timed_epoch_s, epochs, device)
         state.record["batched_models"] = len(tasks)
+        train.save_checkpoint(ckpt, state, epochs)
         records.write_record(path, state.record)
 
     stacked = StackedModels(states, config)
@@ -209,17 +217,19 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
                 losses = stacked.train_epoch(splits)
                 seconds = (time.perf_counter() - start) / len(tasks)
                 stacked.copy_to_models()
-                for task, state, path, loss in zip(tasks, states, paths, losses):
+                for task, state, path, ckpt, loss in zip(tasks, states, paths, saved, losses):
                     # A diverged model keeps stepping with the group (its NaNs cannot reach the
                     # others' weights) but its record has ended.
                     if state.record["status"] == "running":
-                        train.record_epoch(state, path, splits, task.config, loss, seconds)
+                        train.record_epoch(state, path, splits, task.config, loss, seconds,
+                                           before_write=functools.partial(train.save_checkpoint, ckpt, state, epochs))
                 bar.set_postfix(train_loss=f"{min(losses):.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:
         for state, path in _running(states, paths):
             train.interrupt_run(state, path)
         raise
-    for task, state, path in zip(tasks, states, paths):
+    for task, state, path, ckpt in zip(tasks, states, paths, saved):
         train.end_run(state, path, splits, task.config)
+        checkpoint.remove(ckpt)  # complete or diverged: the record is all there is to keep
     return [state.record for state in states]

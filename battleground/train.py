@@ -236,7 +236,8 @@ def _append_epoch(record: dict, epoch: int, train_loss: float, seconds: float, v
     record["val_prediction_counts"] = val.prediction_counts
 
 
-def _save_checkpoint(path: Path, state: RunState, epochs_planned: int) -> None:
+def save_checkpoint(path: Path, state: RunState, epochs_planned: int) -> None:
+    """Write ``state`` to the checkpoint at ``path``, from which :func:`train` resumes the run."""
     checkpoint.save(path, model=state.model, optimizer=state.optimizer, order=state.order,
                     epoch=state.epoch, epochs_planned=epochs_planned, record=state.record)
 
@@ -315,7 +316,7 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
         state = init_state(task, device, fast, cuda_graphs)
         step = measure_flops(state.model, splits, config)
         state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
-        _save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch
+        save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch
     records.write_record(path, state.record)
 
     bar = tqdm(total=epochs, initial=state.epoch, desc=f"{task.variant.name} seed {task.seed}", unit="epoch",
@@ -329,7 +330,7 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
                 # Checkpoint first: a kill between the two writes leaves a record one epoch
                 # behind, which the resume rewrites from the checkpoint.
                 val = record_epoch(state, path, splits, config, train_loss, seconds,
-                                   before_write=lambda: _save_checkpoint(saved, state, epochs))
+                                   before_write=lambda: save_checkpoint(saved, state, epochs))
                 bar.set_postfix(val_acc=f"{val.accuracy:.4f}", train_loss=f"{train_loss:.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:

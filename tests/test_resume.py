@@ -174,3 +174,26 @@ def test_a_corrupt_record_of_a_run_to_resume_is_one_line_that_says_force(data_di
     assert "use --force" in err and err.count("\n") == 1
     assert main(_cli(data_dir, tmp_path, "--force")) == 0
     assert records.load_record(record_path)["status"] == "complete"
+
+
+def test_a_batched_group_stopped_mid_epoch_resumes_each_model_from_its_own_checkpoint(data_dir, tmp_path, monkeypatch):
+    tasks = [Task("test", TASK.variant, seed, CONFIG) for seed in (1729, 271828)]
+    reference = sweep.run_local(tasks, CPU, tmp_path / "reference", data_dir=data_dir, progress=False, batch=True)
+    runs = tmp_path / "killed"
+    with monkeypatch.context() as patch:
+        # 4 writes start the group (a checkpoint and a record per model), 4 more end epoch 1:
+        # the 9th is the first model's checkpoint after epoch 2.
+        _kill_at_write(patch, 9)
+        with pytest.raises(Killed):
+            sweep.run_local(tasks, CPU, runs, data_dir=data_dir, progress=False, batch=True)
+    for task in tasks:
+        saved = torch.load(_paths(runs, task)[1], weights_only=True)
+        assert saved["epoch"] == 1 and saved["record"]["batched_models"] == 2
+    resumed = sweep.run_local(tasks, CPU, runs, data_dir=data_dir, progress=False, batch=True)
+    for task, record, whole in zip(tasks, resumed, reference):
+        assert record["status"] == "complete" and record["epochs"]["epoch"] == [1, 2]
+        assert record["batched_models"] == 2 and not _paths(runs, task)[1].exists()
+        # Epoch 1 trained in the batch, as the reference did; epoch 2 alone, to float rounding of it.
+        assert record["epochs"]["val_loss"][0] == whole["epochs"]["val_loss"][0]
+        assert record["epochs"]["val_loss"][1] == pytest.approx(whole["epochs"]["val_loss"][1], rel=1e-4)
+    assert not _paths(tmp_path / "reference", tasks[0])[1].exists()  # a complete group keeps none
