@@ -42,6 +42,9 @@ VARIANTS = {  # the published battleground's two headline models
     "SimpleNet2": variant("SimpleNet2", depth=0, activation="ReLU"),
     "LeNet5": variant("LeNet5", activation="tanh"),
 }
+# The batched contender's K by default: a seed band's size on a CPU, where batching does not pay
+# anyway; on CUDA, enough models to fill the GPU as a large sweep would (many seeds and rates).
+CPU_BATCH_MODELS, CUDA_BATCH_MODELS = 4, 256
 LOG_INTERVAL = 10  # pytorch/examples reads loss.item() every 10 batches to log it: a host sync
 
 
@@ -163,7 +166,10 @@ def run(families: list[str], device: torch.device, epochs: int, warmup: int, k: 
 def command(args, device: torch.device) -> Path:
     """``battleground bench``: run, print, and write the results file; returns its path."""
     families = [name.strip() for name in args.models.split(",") if name.strip()]
-    result = run(families, device, args.epochs, args.warmup, args.batch_models, args.data_dir, args.train_size)
+    k = args.batch_models
+    if k is None:
+        k = CUDA_BATCH_MODELS if device.type == "cuda" else CPU_BATCH_MODELS
+    result = run(families, device, args.epochs, args.warmup, k, args.data_dir, args.train_size)
     out = Path(args.out) if args.out else Path("bench-results") / f"{device_slug(device)}.json"
     benchmarks.validate(result, out)  # a file the performance page would refuse never reaches the disk
     records.atomic_write_bytes(out, (json.dumps(result, indent=1, sort_keys=True) + "\n").encode("utf-8"))

@@ -60,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--models", default="SimpleNet2,LeNet5", help="families to time (default: SimpleNet2,LeNet5)")
     bench.add_argument("--epochs", type=int, default=3, help="timed epochs of each contender (default: 3)")
     bench.add_argument("--warmup", type=int, default=1, help="untimed epochs first (default: 1)")
-    bench.add_argument("--batch-models", type=int, default=4, help="K, the models the batched trainer trains at once (default: 4)")
+    bench.add_argument("--batch-models", type=int,
+                       help="K, the models the batched trainer trains at once (default: 4 on a CPU, "
+                            "256 on CUDA, where a large sweep batches many)")
     bench.add_argument("--train-size", type=int, help="use only the first N training images (default: all 60,000)")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     bench.add_argument("--data-dir", help="a folder of IDX files (default: $BATTLEGROUND_DATA_DIR, else the hub)")
