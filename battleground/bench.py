@@ -42,8 +42,8 @@ VARIANTS = {  # the published battleground's two headline models
     "SimpleNet2": variant("SimpleNet2", depth=0, activation="ReLU"),
     "LeNet5": variant("LeNet5", activation="tanh"),
 }
-# The batched contender's K by default: a seed band's size on a CPU, where batching does not pay
-# anyway; on CUDA, enough models to fill the GPU as a large sweep would (many seeds and rates).
+# The batched contender's K by default: a seed band's size on a CPU, where batching buys little;
+# on CUDA, enough models to fill the GPU as a large sweep would (many seeds and rates).
 CPU_BATCH_MODELS, CUDA_BATCH_MODELS = 4, 256
 LOG_INTERVAL = 10  # pytorch/examples reads loss.item() every 10 batches to log it: a host sync
 
@@ -95,7 +95,7 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
     if device.type == "cuda":
         graphed = train.init_state(tasks[0], device, cuda_graphs=True)
         runners["cuda_graph"] = lambda: train.train_epoch(graphed, splits, config)
-    # Batching does not pay on a CPU, but the bench shows by how much for the MLP; a conv net's
+    # Batching buys little on a CPU, but the bench shows how much for the MLP; a conv net's
     # grouped convolution on a CPU would take minutes.
     if batched.worth_batching(model, device) or (batched.supports(model) and not batched.convolutional(model)):
         stacked = batched.StackedModels([train.init_state(task, device) for task in tasks], config)
