@@ -152,7 +152,7 @@ def test_links_between_pages_are_relative_and_work_under_a_sub_path(watched, bas
     hrefs = page.eval_on_selector_all("a[href], link[href], script[src]", "els => els.map(e => e.getAttribute('href') || e.getAttribute('src'))")
     assert hrefs and not [h for h in hrefs if h.startswith("/")]
     page.click("nav >> text=Methodology")
-    assert page.url == base_url + "methodology.html"
+    page.wait_for_url(base_url + "methodology.html", wait_until="load")  # the click only starts it
     assert page.locator("table.defaults").count() == 1
     assert w.problems == []
 
