@@ -151,11 +151,14 @@ def command_run(args) -> int:
     from battleground.checkpoint import CheckpointError
     from battleground.data import DataError
     from battleground.lock import LockHeld
+    from battleground.models import VariantError
 
     try:
         sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
                         restart=args.restart, batch=False if args.no_batch else None,
                         cuda_graphs=args.cuda_graphs)
+    except VariantError as error:  # checked before anything trains
+        raise Failure(f"{experiments.source_file(investigation.name)}: {error}") from None
     except (DataError, CheckpointError, LockHeld) as error:
         raise Failure(str(error), status=1) from None
     except records.RecordError as error:

@@ -86,6 +86,10 @@ def build(variant: Variant) -> nn.Module:
     return FAMILIES[variant.family](**full_params(variant))
 
 
+class VariantError(ValueError):
+    """A variant whose parameters its model family does not take."""
+
+
 def full_params(variant: Variant) -> dict:
     """``variant``'s model parameters with the family's defaults filled in (e.g. SimpleNet2's
     width); its training settings (``lr``) are not the model's. A parameter the family does not
@@ -95,7 +99,7 @@ def full_params(variant: Variant) -> dict:
     try:
         bound = signature.bind(**variant.model_kwargs)
     except TypeError as error:
-        raise ValueError(f"variant {variant.name}: {error}; {variant.family} takes "
+        raise VariantError(f"variant {variant.name}: {error}; {variant.family} takes "
                          f"{', '.join(signature.parameters)}, and a variant may also set the training "
                          f"settings {', '.join(SETTINGS)}") from None
     bound.apply_defaults()

@@ -18,6 +18,11 @@ def module_to_name(module: str) -> str:
     return module.replace("_", "-")
 
 
+def source_file(name: str) -> str:
+    """Where investigation ``name`` is declared, for error messages: ``experiments/<module>.py``."""
+    return f"experiments/{name.replace('-', '_')}.py"
+
+
 def discover() -> dict[str, Investigation]:
     """Every investigation, by name, in module order."""
     found = {}

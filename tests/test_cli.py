@@ -127,3 +127,16 @@ def test_list_into_a_pipe_that_closes_early_ends_quietly():
     result = subprocess.run(f"{sys.executable} -m battleground list | head -1", shell=True,
                             capture_output=True, text=True, check=True)
     assert result.stdout.count("\n") == 1 and "Traceback" not in result.stderr and "Error" not in result.stderr
+
+
+def test_a_parameter_the_model_lacks_is_one_clear_line_naming_the_experiment(tmp_path, capsys, monkeypatch):
+    import experiments
+    from battleground.spec import Investigation, variant
+
+    typo = Investigation(INVESTIGATION, "?", variants=(variant("SimpleNet2", depht=3, activation="ReLU"),))
+    monkeypatch.setattr(experiments, "get", lambda name: typo)
+    assert main(["run", INVESTIGATION, "--device", "cpu", "--runs-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("battleground: error: experiments/activation_functions.py: variant "
+                          "SimpleNet2[activation=ReLU,depht=3]: ") and "SimpleNet2 takes depth" in err
+    assert err.count("\n") == 1 and not any(tmp_path.iterdir())  # nothing trained, nothing written

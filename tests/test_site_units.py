@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from battleground.site import charts, tables
+from battleground.site import charts, content, tables
 from battleground.site.content import formatted_defaults, model_sources, split_front_matter, SiteError
 from battleground.spec import variant
 from tests.golden import sample
@@ -227,3 +227,12 @@ def test_preview_server_listens_on_loopback_only_and_serves_under_its_prefix(tmp
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_where_value_names_a_number_however_yaml_read_it():
+    swept = variant("SimpleNet2", depth=0, activation="ReLU", lr=0.001)
+    for written in (0.001, "1e-3", "0.001", 1e-3):  # YAML reads 1e-3 as the string "1e-3"
+        assert content.Selection(where=(("lr", written),)).matches(swept)
+    assert not content.Selection(where=(("lr", "1e-2"),)).matches(swept)
+    assert not content.Selection(where=(("activation", "1e-3"),)).matches(swept)
+    assert content.Selection(where=(("depth", 0),)).matches(swept)

@@ -55,7 +55,18 @@ class Selection:
         if self.family is not None and variant.family != self.family:
             return False
         params = variant.kwargs
-        return all(key in params and str(params[key]) == str(value) for key, value in self.where)
+        return all(key in params and _same_value(params[key], value) for key, value in self.where)
+
+
+def _same_value(declared: Any, written: Any) -> bool:
+    """Whether a page's ``where`` value names a variant's parameter value. YAML reads ``1e-3`` as
+    a string (it wants ``1.0e-3`` for a float), so numbers compare by value, whatever their text."""
+    if str(declared) == str(written):
+        return True
+    try:
+        return not isinstance(declared, bool) and float(declared) == float(written)
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)
