@@ -5,6 +5,8 @@ The contenders per model family, each timed for whole training epochs:
 - ``tutorial``: the pytorch/examples mnist loop — a ``DataLoader`` over a ``TensorDataset`` in
   host memory, batch 100, shuffled, each batch moved with ``.to(device)``, SGD lr 1e-3;
 - ``trainer``: ``battleground.train.train_epoch``, the code path every run record comes from;
+- ``python_loop``: the same trainer looping over the hand-written MLP step in Python instead of
+  running the epoch in TorchScript (``battleground.mlp_epoch``), where that applies (MLPs on a CPU);
 - ``autograd``: the same trainer with autograd's step instead of the hand-written MLP step
   (``battleground.mlp_step``), where that step applies: what the hand-written step buys;
 - ``cuda_graph`` (CUDA only): the trainer replaying each step as a CUDA graph
@@ -89,6 +91,10 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
         "tutorial": lambda: tutorial_epoch(model, optimizer, loader, device),
         "trainer": lambda: train.train_epoch(state, splits, config),
     }
+    if state.whole_epoch is not None:
+        looped = train.init_state(tasks[0], device)
+        looped.whole_epoch = None  # the same hand-written step, looped over in Python
+        runners["python_loop"] = lambda: train.train_epoch(looped, splits, config)
     if mlp_step.supports(state.model, config):
         plain = train.init_state(tasks[0], device, fast=False)
         runners["autograd"] = lambda: train.train_epoch(plain, splits, config)

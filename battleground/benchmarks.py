@@ -13,9 +13,8 @@ Schema version 1::
                        [batched_models, batched_speedup_vs_trainer]}}
 
 The contenders are an open set: ``tutorial`` (the baseline every ratio is taken against) and
-``trainer`` are always there; ``autograd``, ``cuda_graph``, ``batched`` or a future ``compiled``
-may be. A reader
-must show any contender it finds, not a list it knows.
+``trainer`` are always there; ``python_loop``, ``autograd``, ``cuda_graph``, ``batched`` or a
+future ``compiled`` may be. A reader must show any contender it finds, not a list it knows.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from battleground.records import BENCHMARKS_FOLDER, FieldError
 SCHEMA = 1
 BASELINE = "tutorial"  # every ratio is taken against the pytorch/examples loop
 REQUIRED_CONTENDERS = (BASELINE, "trainer")
-KNOWN_ORDER = ("tutorial", "trainer", "autograd", "cuda_graph", "batched")  # how pages list them; others follow
+KNOWN_ORDER = ("tutorial", "trainer", "python_loop", "autograd", "cuda_graph", "batched")  # how pages list them; others follow
 
 
 class BenchmarkError(FieldError):

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground import checkpoint, cuda_graph, flops, mlp_step, models, provenance, records
+from battleground import checkpoint, cuda_graph, flops, mlp_epoch, mlp_step, models, provenance, records
 from battleground.config import TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
@@ -42,6 +42,7 @@ class RunState:
     optimizer: torch.optim.Optimizer
     order: torch.Generator  # draws each epoch's batch order, on the training device
     step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # one SGD step on a batch -> its loss
+    whole_epoch: mlp_epoch.ScriptedEpoch | None = None  # the step's loop in TorchScript, where it applies
     cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.cuda_graph)
     graphed: dict = field(default_factory=dict)  # id of the training images -> captured epoch
     epoch: int = 0  # epochs completed
@@ -85,13 +86,17 @@ def place(model: nn.Module, device: torch.device) -> nn.Module:
 
 def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs: bool = False) -> RunState:
     """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``;
-    with ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph."""
+    with ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph. On a CPU, an MLP
+    the hand-written step trains runs its epochs in TorchScript (``battleground.mlp_epoch``)."""
     torch.manual_seed(task.seed)  # the weight initialisation
     model = place(models.build(task.variant), device)
     optimizer = make_optimizer(model, task.config)
     order = torch.Generator(device=device).manual_seed(task.seed)
-    return RunState(model=model, optimizer=optimizer, order=order,
-                    step=make_step(model, optimizer, task.config, fast),
+    step = make_step(model, optimizer, task.config, fast)
+    whole_epoch = None
+    if isinstance(step, mlp_step.MLPStep) and mlp_epoch.ScriptedEpoch.applies(model, device):
+        whole_epoch = mlp_epoch.ScriptedEpoch(model, task.config.lr)
+    return RunState(model=model, optimizer=optimizer, order=order, step=step, whole_epoch=whole_epoch,
                     cuda_graphs=cuda_graphs and device.type == "cuda")
 
 
@@ -115,6 +120,9 @@ def train_epoch(state: RunState, splits: Splits, config: TrainConfig) -> float:
     if graphed is not None:  # every full batch by replaying the graph; a partial one eagerly
         total += graphed.run(order)
         eager_from = n - n % size
+    elif state.whole_epoch is not None:  # every batch in one call
+        total += state.whole_epoch(splits.train_x, splits.train_y, order, size)
+        eager_from = n
     for start in range(eager_from, n, size):
         batch = order[start : start + size]
         loss = state.step(splits.train_x.index_select(0, batch), splits.train_y.index_select(0, batch))

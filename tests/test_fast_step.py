@@ -1,4 +1,5 @@
-"""The hand-written MLP step against autograd's, on real MNIST: the same weights bit for bit."""
+"""The hand-written MLP step, and its epochs in TorchScript, against autograd's, on real MNIST: the
+same weights bit for bit."""
 
 from __future__ import annotations
 
@@ -46,8 +47,24 @@ def test_the_hand_written_step_gives_autograds_weights_bit_for_bit(splits, name,
     assert not torch.equal(autograd_model.state_dict()["layers.1.weight"], _twins(name, depth)[0].state_dict()["layers.1.weight"])
 
 
-def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path):
-    task = Task("test", variant("SimpleNet2", depth=1, activation="PReLU"), 271828,
+@pytest.mark.parametrize("depth", [0, 2])
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_an_epoch_in_torchscript_gives_autograds_weights_and_loss_bit_for_bit(data_dir, name, depth):
+    config = DEFAULTS.replace(train_size=2_050, lr=0.05)  # 20 full batches and a partial one
+    uneven = data.make_splits(data.load_idx(data.idx_folder(data_dir, "mnist")), config, CPU)
+    task = Task("test", variant("SimpleNet2", depth=depth, activation=name), 1729, config)
+    fast, plain = train.init_state(task, CPU), train.init_state(task, CPU, fast=False)
+    assert (fast.whole_epoch is None) == (name == "PReLU")  # a learned slope keeps the Python step
+    assert plain.whole_epoch is None
+    for _ in range(2):
+        assert train.train_epoch(fast, uneven, config) == train.train_epoch(plain, uneven, config)
+    for (key, want), got in zip(plain.model.state_dict().items(), fast.model.state_dict().values()):
+        assert torch.equal(want, got), key
+
+
+@pytest.mark.parametrize("name", ["PReLU", "tanh"])  # the Python step, the TorchScript epoch
+def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path, name):
+    task = Task("test", variant("SimpleNet2", depth=1, activation=name), 271828,
                 activation_functions.INVESTIGATION.config.replace(train_size=3_000, epochs=3))
     fast = train.train(task, splits, CPU, tmp_path / "fast", progress=False)
     plain = train.train(task, splits, CPU, tmp_path / "plain", progress=False, fast=False)

@@ -161,7 +161,7 @@ def test_bench_runs_end_to_end_and_writes_its_results(data_dir, tmp_path, capsys
     assert {"schema", "device", "environment", "python", "torch", "settings", "results"} <= set(result)
     assert result["environment"]["code_version"] and result["torch"] == torch.__version__
     simple = result["results"]["SimpleNet2"]
-    assert set(simple["seconds_per_epoch"]) == {"tutorial", "trainer", "autograd", "batched"}
+    assert set(simple["seconds_per_epoch"]) == {"tutorial", "trainer", "python_loop", "autograd", "batched"}
     assert simple["speedup_vs_tutorial"]["trainer"] == simple["trainer_speedup_vs_tutorial"]
     assert all(len(times) == 1 and times[0] > 0 for times in simple["seconds_per_epoch"].values())
     assert simple["trainer_speedup_vs_tutorial"] == pytest.approx(

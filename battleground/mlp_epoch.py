@@ -1,0 +1,194 @@
+"""A whole epoch of the hand-written MLP step in TorchScript: the per-step Python goes too.
+
+With autograd's bookkeeping gone (:mod:`battleground.mlp_step`), what is left of a SimpleNet2
+step on a CPU besides arithmetic is Python: some twenty ATen calls a step, each parsed from
+Python arguments, plus the loop around them. :func:`sgd_epoch` is the same loop, the same ATen
+calls in the same order with the same arguments, compiled once by TorchScript, so an epoch is
+one call from Python (``battleground bench``: about 0.7x the Python loop's time on 2 cores).
+
+Same calls, same kernels: the weights and the loss are those of the Python step and of autograd,
+bit for bit (``tests/test_fast_step.py``). One TorchScript habit would break that: its graph
+executor rewrites ``addmm`` with constant ``beta=1`` into ``mm`` plus ``add``, which rounds
+differently, so ``beta`` comes in as an argument, which it cannot rewrite.
+
+Only for models of linear layers and parameter-free activations; PReLU (a learned slope) and
+anything else keep the Python step. CPU only: on CUDA a step is kernel launches, which CUDA
+graphs (:mod:`battleground.cuda_graph`) are for, and TorchScript might fuse element-wise
+kernels there, which would round differently.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from enum import Enum
+from typing import Callable, List, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from battleground import mlp_step
+
+aten = torch.ops.aten
+
+class Kind(Enum):
+    """An activation, as a number: TorchScript takes no closures or classes as values."""
+
+    NONE = 0
+    RELU = 1
+    ELU = 2  # and SELU: ELU with its own alpha and scale
+    GELU = 3
+    LEAKY_RELU = 4
+    SILU = 5
+    SIGMOID = 6
+    TANH = 7
+
+
+def activation(layer: nn.Module) -> tuple[int, float, float] | None:
+    """``(kind, alpha, scale)`` of a parameter-free activation layer with the settings
+    :mod:`battleground.mlp_step` trains (ELU's alpha, LeakyReLU's slope as alpha); None else."""
+    settings = {nn.ReLU: (Kind.RELU, 0.0, 1.0), nn.ELU: (Kind.ELU, 1.0, 1.0),
+                nn.SELU: (Kind.ELU, mlp_step.SELU_ALPHA, mlp_step.SELU_SCALE), nn.GELU: (Kind.GELU, 0.0, 1.0),
+                nn.LeakyReLU: (Kind.LEAKY_RELU, 0.01, 1.0), nn.SiLU: (Kind.SILU, 0.0, 1.0),
+                nn.Sigmoid: (Kind.SIGMOID, 0.0, 1.0), nn.Tanh: (Kind.TANH, 0.0, 1.0)}.get(type(layer))
+    if settings is None or not mlp_step._default_settings(layer):
+        return None
+    kind, alpha, scale = settings
+    return kind.value, alpha, scale
+
+
+def _activate(act: Tuple[int, float, float], x: Tensor) -> Tensor:
+    """As :mod:`battleground.mlp_step`'s forward functions call them."""
+    kind, alpha, scale = act
+    if kind == Kind.RELU.value:
+        return torch.relu(x)
+    if kind == Kind.ELU.value:
+        return aten.elu(x, alpha, scale)
+    if kind == Kind.GELU.value:
+        return aten.gelu(x)
+    if kind == Kind.LEAKY_RELU.value:
+        return aten.leaky_relu(x, alpha)
+    if kind == Kind.SILU.value:
+        return aten.silu(x)
+    if kind == Kind.SIGMOID.value:
+        return torch.sigmoid(x)
+    if kind == Kind.TANH.value:
+        return torch.tanh(x)
+    return x
+
+
+def _activation_backward(act: Tuple[int, float, float], grad: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    """The gradient at an activation's input ``x`` from the one at its output ``y``, with
+    :mod:`battleground.mlp_step`'s backward calls."""
+    kind, alpha, scale = act
+    if kind == Kind.RELU.value:
+        return aten.threshold_backward(grad, y, 0)
+    if kind == Kind.ELU.value:
+        return aten.elu_backward(grad, alpha, scale, 1, False, x)
+    if kind == Kind.GELU.value:
+        return aten.gelu_backward(grad, x)
+    if kind == Kind.LEAKY_RELU.value:
+        return aten.leaky_relu_backward(grad, x, alpha, False)
+    if kind == Kind.SILU.value:
+        return aten.silu_backward(grad, x)
+    if kind == Kind.SIGMOID.value:
+        return aten.sigmoid_backward(grad, y)
+    if kind == Kind.TANH.value:
+        return aten.tanh_backward(grad, y)
+    return grad
+
+
+def sgd_epoch(images: Tensor, labels: Tensor, order: Tensor, weights: List[Tensor], biases: List[Tensor],
+              activations: List[Tuple[int, float, float]], lr: float, batch_size: int, beta: float) -> Tensor:
+    """SGD over ``images`` in ``order``, batch by batch, updating ``weights`` and ``biases`` in
+    place; returns the sum over batches of the batch's mean loss times its size, as
+    ``train.train_epoch`` adds it up. Layer ``i`` is ``activations[i](x @ weights[i].T + biases[i])``
+    (see :func:`activation`)."""
+    n = labels.size(0)
+    total = torch.zeros((), device=labels.device)
+    for start in range(0, n, batch_size):
+        batch = order[start:start + batch_size]
+        h = images.index_select(0, batch).flatten(1)
+        y = labels.index_select(0, batch)
+        inputs: List[Tensor] = []  # of each linear layer
+        before: List[Tensor] = []  # each activation's input
+        for i in range(len(weights)):
+            inputs.append(h)
+            z = torch.addmm(biases[i], h, weights[i].t(), beta=beta)
+            before.append(z)
+            h = _activate(activations[i], z)
+
+        log_probs = torch.log_softmax(h, 1)
+        loss, total_weight = aten.nll_loss_forward(log_probs, y, None, 1, -100)
+        grad = aten.nll_loss_backward(torch.ones_like(loss), log_probs, y, None, 1, -100, total_weight)
+        grad = aten._log_softmax_backward_data(grad, log_probs, 1, log_probs.dtype)
+
+        weight_grads: List[Tensor] = []
+        bias_grads: List[Tensor] = []
+        for back in range(len(weights)):
+            i = len(weights) - 1 - back
+            after = inputs[i + 1] if i + 1 < len(weights) else h
+            grad = _activation_backward(activations[i], grad, before[i], after)
+            weight_grads.append(grad.t().mm(inputs[i]))
+            bias_grads.append(grad.sum(0))
+            if i > 0:
+                grad = grad.mm(weights[i])
+        for back in range(len(weights)):  # after the whole backward pass, last layer first, as SGD
+            i = len(weights) - 1 - back
+            weights[i].add_(weight_grads[back], alpha=-lr)
+            biases[i].add_(bias_grads[back], alpha=-lr)
+        total += loss * batch.size(0)
+    return total
+
+
+@functools.cache
+def compiled() -> Callable | None:
+    """:func:`sgd_epoch` compiled by TorchScript, once per process; None where this PyTorch
+    cannot compile it, and the Python step trains instead, to the same weights."""
+    with warnings.catch_warnings():
+        # PyTorch deprecates TorchScript for torch.compile and torch.export. Neither serves here:
+        # torch.compile rounds differently and, on 2 cores, made a SimpleNet2 step slower
+        # (1.6 against 1.4 ms); torch.export does not run training loops.
+        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", DeprecationWarning)
+        try:
+            return torch.jit.script(sgd_epoch)
+        except Exception:  # a PyTorch without TorchScript, or one that no longer compiles this
+            return None
+
+
+class ScriptedEpoch:
+    """``epoch(images, labels, order, batch_size)``: :func:`sgd_epoch`, compiled, on ``model``'s
+    own parameter tensors."""
+
+    def __init__(self, model: nn.Module, lr: float):
+        self.weights, self.biases, self.activations = [], [], []
+        for layer in model.layers[1:]:
+            if isinstance(layer, nn.Linear):
+                self.weights.append(layer.weight.detach())  # views of the parameters: updated in place
+                self.biases.append(layer.bias.detach())
+                self.activations.append((Kind.NONE.value, 0.0, 1.0))
+            elif not isinstance(layer, nn.Identity):
+                self.activations[-1] = activation(layer)
+        self.lr = lr
+
+    @staticmethod
+    def applies(model: nn.Module, device: torch.device) -> bool:
+        """Whether :func:`sgd_epoch` trains ``model`` (one :func:`mlp_step.supports` already
+        accepts) exactly: on a CPU, every layer a linear one, an identity or a known activation
+        right after a linear layer."""
+        if device.type != "cpu" or compiled() is None:
+            return False
+        previous = nn.Flatten
+        for layer in model.layers[1:]:
+            if isinstance(layer, nn.Identity):
+                continue
+            known = type(layer) is nn.Linear or (activation(layer) is not None and previous is nn.Linear)
+            if not known:
+                return False
+            previous = type(layer)
+        return previous is not nn.Flatten
+
+    @torch.no_grad()
+    def __call__(self, images: Tensor, labels: Tensor, order: Tensor, batch_size: int) -> Tensor:
+        return compiled()(images, labels, order, self.weights, self.biases, self.activations,
+                          self.lr, batch_size, 1.0)
