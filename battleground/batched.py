@@ -56,10 +56,11 @@ def supports(model: nn.Module) -> bool:
 def worth_batching(model: nn.Module, device: torch.device) -> bool:
     """Whether to train K copies of ``model`` batched rather than one by one: on CUDA, where one
     small model leaves the GPU idle. On a CPU the arithmetic already fills the cores and batching
-    saves only per-step overhead: on 2 cores three or four batched SimpleNet2s ran at 0.87-1.3x
-    the hand-written single-model step (1.2x with 3 to 10 middle layers), LeNet5's grouped
-    convolution at ~0.7x. That gain is small and unsteady, and a model trained alone on a CPU
-    keeps the autograd path's exact weights, so a CPU trains one by one unless told to batch."""
+    saves only per-step overhead, which the single-model path no longer pays either: on 2 cores
+    four batched SimpleNet2s trained at 0.74x the single model's TorchScript epochs
+    (``battleground bench``), LeNet5's grouped convolution at ~0.7x the trainer. And a model
+    trained alone on a CPU keeps the autograd path's exact weights, so a CPU trains one by one
+    unless told to batch."""
     return supports(model) and device.type == "cuda"
 
 
