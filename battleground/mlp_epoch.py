@@ -52,7 +52,7 @@ def activation(layer: nn.Module) -> tuple[int, float, float] | None:
                 nn.SELU: (Kind.ELU, mlp_step.SELU_ALPHA, mlp_step.SELU_SCALE), nn.GELU: (Kind.GELU, 0.0, 1.0),
                 nn.LeakyReLU: (Kind.LEAKY_RELU, 0.01, 1.0), nn.SiLU: (Kind.SILU, 0.0, 1.0),
                 nn.Sigmoid: (Kind.SIGMOID, 0.0, 1.0), nn.Tanh: (Kind.TANH, 0.0, 1.0)}.get(type(layer))
-    if settings is None or not mlp_step._default_settings(layer):
+    if settings is None or not mlp_step.default_settings(layer):
         return None
     kind, alpha, scale = settings
     return kind.value, alpha, scale

@@ -74,7 +74,7 @@ ACTIVATIONS = {nn.ReLU: _relu, nn.ELU: _elu, nn.SELU: _selu, nn.GELU: _gelu, nn.
                nn.SiLU: _silu, nn.Sigmoid: _sigmoid, nn.Tanh: _tanh}
 
 
-def _default_settings(layer: nn.Module) -> bool:
+def default_settings(layer: nn.Module) -> bool:
     """Whether an activation layer uses the settings the functions above hard-code."""
     if isinstance(layer, nn.ELU):
         return layer.alpha == 1.0 and not layer.inplace
@@ -97,7 +97,7 @@ def supports(model: nn.Module, config: TrainConfig) -> bool:
     if not isinstance(layers, nn.Sequential) or not isinstance(layers[0], nn.Flatten):
         return False
     known = (nn.Linear, nn.Identity, nn.PReLU, *ACTIVATIONS)
-    return (all(isinstance(layer, known) and _default_settings(layer) for layer in layers[1:])
+    return (all(isinstance(layer, known) and default_settings(layer) for layer in layers[1:])
             and all(p.dtype == torch.float32 for p in model.parameters()))
 
 
