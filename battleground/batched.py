@@ -30,7 +30,7 @@ from torch import nn
 from torch.func import stack_module_state
 from tqdm import tqdm
 
-from battleground import checkpoint, records, train
+from battleground import checkpoint, models, records, train
 from battleground.config import SETTINGS, TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
@@ -50,7 +50,7 @@ def supports(model: nn.Module) -> bool:
     """Whether :class:`StackedModels` can batch ``model``: its weights may sit only in linear and
     convolution layers (a learned activation such as PReLU would need its own batched form)."""
     return all(isinstance(layer, (nn.Linear, nn.Conv2d)) or not any(True for _ in layer.parameters())
-               for _, layer in _layers(model))
+               for _, layer in models.layers_in_order(model))
 
 
 def worth_batching(model: nn.Module, device: torch.device) -> bool:
@@ -65,12 +65,7 @@ def worth_batching(model: nn.Module, device: torch.device) -> bool:
 
 
 def convolutional(model: nn.Module) -> bool:
-    return any(isinstance(layer, nn.Conv2d) for _, layer in _layers(model))
-
-
-def _layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    # Leaf modules in registration order, which is the order our Sequential-built families run.
-    return [(name, layer) for name, layer in model.named_modules() if not any(True for _ in layer.children())]
+    return any(isinstance(layer, nn.Conv2d) for _, layer in models.layers_in_order(model))
 
 
 class StackedModels:
@@ -89,13 +84,13 @@ class StackedModels:
 
     def __init__(self, states: list[train.RunState], config: TrainConfig):
         self.states, self.config = states, config
-        models = [state.model for state in states]
-        if not supports(models[0]):
-            raise ValueError(f"{type(models[0]).__name__} has weights outside linear and conv layers")
+        nets = [state.model for state in states]
+        if not supports(nets[0]):
+            raise ValueError(f"{type(nets[0]).__name__} has weights outside linear and conv layers")
         if config.optimizer != "SGD":
             raise ValueError(f"batched training steps plain SGD; got optimizer {config.optimizer!r}")
-        self.params, _ = stack_module_state(models)  # leaves with a leading K dim; no buffers here
-        self.layers = _layers(models[0])
+        self.params, _ = stack_module_state(nets)  # leaves with a leading K dim; no buffers here
+        self.layers = models.layers_in_order(nets[0])
         # Plain SGD written out (p -= lr_k * grad_k) rather than torch.optim.SGD, which takes one
         # lr per parameter group while each stacked tensor holds all K models; one update serves
         # equal and different lrs alike. Each weight gets a tensor of its own shape holding -lr_k

@@ -8,7 +8,7 @@ The contenders per model family, each timed for whole training epochs:
 - ``python_loop``: the same trainer looping over the hand-written MLP step in Python instead of
   running the epoch in TorchScript (``battleground.mlp_epoch``), where that applies (MLPs on a CPU);
 - ``autograd``: the same trainer with autograd's step instead of the hand-written MLP step
-  (``battleground.mlp_step``), where that step applies: what the hand-written step buys;
+  (``battleground.hand_step``), where that step applies: what the hand-written step buys;
 - ``cuda_graph`` (CUDA only): the trainer replaying each step as a CUDA graph
   (``battleground.cuda_graph``), the eager trainer being ``trainer``;
 - ``batched``: ``battleground.batched.StackedModels.train_epoch`` on K models at once, reported
@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from battleground import batched, benchmarks, data, mlp_step, models, provenance, records, train
+from battleground import batched, benchmarks, data, hand_step, models, provenance, records, train
 from battleground.config import DEFAULTS, SEEDS
 from battleground.spec import Task, variant
 
@@ -95,7 +95,7 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
         looped = train.init_state(tasks[0], device)
         looped.whole_epoch = None  # the same hand-written step, looped over in Python
         runners["python_loop"] = lambda: train.train_epoch(looped, splits, config)
-    if mlp_step.supports(state.model, config):
+    if hand_step.supports(state.model, config):
         plain = train.init_state(tasks[0], device, fast=False)
         runners["autograd"] = lambda: train.train_epoch(plain, splits, config)
     if device.type == "cuda":

@@ -1,6 +1,6 @@
 """A whole epoch of the hand-written MLP step in TorchScript: the per-step Python goes too.
 
-With autograd's bookkeeping gone (:mod:`battleground.mlp_step`), what is left of a SimpleNet2
+With autograd's bookkeeping gone (:mod:`battleground.hand_step`), what is left of a SimpleNet2
 step on a CPU besides arithmetic is Python: some twenty ATen calls a step, each parsed from
 Python arguments, plus the loop around them. :func:`sgd_epoch` is the same loop, the same ATen
 calls in the same order with the same arguments, compiled once by TorchScript, so an epoch is
@@ -28,7 +28,7 @@ from typing import Callable, List, Tuple
 import torch
 from torch import Tensor, nn
 
-from battleground import mlp_step
+from battleground import hand_step, models
 
 aten = torch.ops.aten
 
@@ -47,19 +47,19 @@ class Kind(Enum):
 
 def activation(layer: nn.Module) -> tuple[int, float, float] | None:
     """``(kind, alpha, scale)`` of a parameter-free activation layer with the settings
-    :mod:`battleground.mlp_step` trains (ELU's alpha, LeakyReLU's slope as alpha); None else."""
+    :mod:`battleground.hand_step` trains (ELU's alpha, LeakyReLU's slope as alpha); None else."""
     settings = {nn.ReLU: (Kind.RELU, 0.0, 1.0), nn.ELU: (Kind.ELU, 1.0, 1.0),
-                nn.SELU: (Kind.ELU, mlp_step.SELU_ALPHA, mlp_step.SELU_SCALE), nn.GELU: (Kind.GELU, 0.0, 1.0),
+                nn.SELU: (Kind.ELU, hand_step.SELU_ALPHA, hand_step.SELU_SCALE), nn.GELU: (Kind.GELU, 0.0, 1.0),
                 nn.LeakyReLU: (Kind.LEAKY_RELU, 0.01, 1.0), nn.SiLU: (Kind.SILU, 0.0, 1.0),
                 nn.Sigmoid: (Kind.SIGMOID, 0.0, 1.0), nn.Tanh: (Kind.TANH, 0.0, 1.0)}.get(type(layer))
-    if settings is None or not mlp_step.default_settings(layer):
+    if settings is None or not hand_step.default_settings(layer):
         return None
     kind, alpha, scale = settings
     return kind.value, alpha, scale
 
 
 def _activate(act: Tuple[int, float, float], x: Tensor) -> Tensor:
-    """As :mod:`battleground.mlp_step`'s forward functions call them."""
+    """As :mod:`battleground.hand_step`'s forward functions call them."""
     kind, alpha, scale = act
     if kind == Kind.RELU.value:
         return torch.relu(x)
@@ -80,7 +80,7 @@ def _activate(act: Tuple[int, float, float], x: Tensor) -> Tensor:
 
 def _activation_backward(act: Tuple[int, float, float], grad: Tensor, x: Tensor, y: Tensor) -> Tensor:
     """The gradient at an activation's input ``x`` from the one at its output ``y``, with
-    :mod:`battleground.mlp_step`'s backward calls."""
+    :mod:`battleground.hand_step`'s backward calls."""
     kind, alpha, scale = act
     if kind == Kind.RELU.value:
         return aten.threshold_backward(grad, y, 0)
@@ -157,13 +157,17 @@ def compiled() -> Callable | None:
             return None
 
 
+def _layers(model: nn.Module) -> list[nn.Module]:
+    return [layer for _, layer in models.layers_in_order(model)]
+
+
 class ScriptedEpoch:
     """``epoch(images, labels, order, batch_size)``: :func:`sgd_epoch`, compiled, on ``model``'s
     own parameter tensors."""
 
     def __init__(self, model: nn.Module, lr: float):
         self.weights, self.biases, self.activations = [], [], []
-        for layer in model.layers[1:]:
+        for layer in _layers(model)[1:]:
             if isinstance(layer, nn.Linear):
                 self.weights.append(layer.weight.detach())  # views of the parameters: updated in place
                 self.biases.append(layer.bias.detach())
@@ -174,13 +178,14 @@ class ScriptedEpoch:
 
     @staticmethod
     def applies(model: nn.Module, device: torch.device) -> bool:
-        """Whether :func:`sgd_epoch` trains ``model`` (one :func:`mlp_step.supports` already
-        accepts) exactly: on a CPU, every layer a linear one, an identity or a known activation
-        right after a linear layer."""
-        if device.type != "cpu" or compiled() is None:
+        """Whether :func:`sgd_epoch` trains ``model`` (one :func:`hand_step.supports` already
+        accepts) exactly: on a CPU, an MLP: ``Flatten``, then linear layers, identities and known
+        activations, each right after a linear layer."""
+        layers = _layers(model)
+        if device.type != "cpu" or not isinstance(layers[0], nn.Flatten) or compiled() is None:
             return False
         previous = nn.Flatten
-        for layer in model.layers[1:]:
+        for layer in layers[1:]:
             if isinstance(layer, nn.Identity):
                 continue
             known = type(layer) is nn.Linear or (activation(layer) is not None and previous is nn.Linear)

@@ -106,5 +106,11 @@ def full_params(variant: Variant) -> dict:
     return dict(sorted(bound.arguments.items()))
 
 
+def layers_in_order(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``model``'s leaf layers with their names, in registration order: the order in which our
+    families, built of ``Sequential`` containers, run them."""
+    return [(name, layer) for name, layer in model.named_modules() if not any(True for _ in layer.children())]
+
+
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())

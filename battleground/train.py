@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground import checkpoint, cuda_graph, flops, mlp_epoch, mlp_step, models, provenance, records
+from battleground import checkpoint, cuda_graph, flops, hand_step, mlp_epoch, models, provenance, records
 from battleground.config import TrainConfig
 from battleground.data import Splits
 from battleground.spec import Task
@@ -69,9 +69,9 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
 def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
               fast: bool = True) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The training step for ``model``: the hand-written MLP step where it applies (bit-identical
-    to autograd's, see ``battleground.mlp_step``) unless ``fast`` is off, else autograd's."""
-    if fast and mlp_step.supports(model, config):
-        return mlp_step.MLPStep(model, config.lr)
+    to autograd's, see ``battleground.hand_step``) unless ``fast`` is off, else autograd's."""
+    if fast and hand_step.supports(model, config):
+        return hand_step.HandStep(model, config.lr)
     return functools.partial(training_step, model, optimizer, _lookup(LOSSES, config.loss, "loss"))
 
 
@@ -94,7 +94,7 @@ def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs:
     order = torch.Generator(device=device).manual_seed(task.seed)
     step = make_step(model, optimizer, task.config, fast)
     whole_epoch = None
-    if isinstance(step, mlp_step.MLPStep) and mlp_epoch.ScriptedEpoch.applies(model, device):
+    if isinstance(step, hand_step.HandStep) and mlp_epoch.ScriptedEpoch.applies(model, device):
         whole_epoch = mlp_epoch.ScriptedEpoch(model, task.config.lr)
     return RunState(model=model, optimizer=optimizer, order=order, step=step, whole_epoch=whole_epoch,
                     cuda_graphs=cuda_graphs and device.type == "cuda")

@@ -8,7 +8,7 @@ import copy
 import pytest
 import torch
 
-from battleground import data, flops, mlp_step, models, train
+from battleground import data, flops, hand_step, models, train
 from battleground.config import DEFAULTS
 from battleground.spec import ACTIVATIONS, Task, variant
 from experiments import activation_functions
@@ -24,27 +24,31 @@ def splits(data_dir) -> data.Splits:
     return data.make_splits(arrays, DEFAULTS.replace(train_size=3_000), CPU)
 
 
-def _twins(name: str, depth: int) -> tuple[torch.nn.Module, torch.nn.Module]:
+def _twins(name: str, depth: int | None) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """Two copies of a SimpleNet2 of ``depth`` middle layers, or of LeNet5 for depth None, on a CPU
+    as the trainer places them (LeNet5 channels-last)."""
     torch.manual_seed(1729)
-    model = models.build(variant("SimpleNet2", depth=depth, activation=name))
+    family = variant("LeNet5", activation=name) if depth is None else variant("SimpleNet2", depth=depth, activation=name)
+    model = train.place(models.build(family), CPU)
     return model, copy.deepcopy(model)
 
 
-@pytest.mark.parametrize("depth", [0, 3])
+@pytest.mark.parametrize("depth", [0, 3, None], ids=["SimpleNet2 depth 0", "SimpleNet2 depth 3", "LeNet5"])
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_the_hand_written_step_gives_autograds_weights_bit_for_bit(splits, name, depth):
     autograd_model, fast_model = _twins(name, depth)
     config = DEFAULTS.replace(lr=0.05)  # a large step, so that a wrong gradient shows at once
-    assert mlp_step.supports(fast_model, config)
+    assert hand_step.supports(fast_model, config)
     plain = train.make_step(autograd_model, train.make_optimizer(autograd_model, config), config, fast=False)
     fast = train.make_step(fast_model, None, config)
-    assert isinstance(fast, mlp_step.MLPStep) and not isinstance(plain, mlp_step.MLPStep)
+    assert isinstance(fast, hand_step.HandStep) and not isinstance(plain, hand_step.HandStep)
     for start in range(0, STEPS * 100, 100):
         x, y = splits.train_x[start : start + 100], splits.train_y[start : start + 100]
         assert torch.equal(plain(x, y), fast(x, y))
     for (key, want), got in zip(autograd_model.state_dict().items(), fast_model.state_dict().values()):
         assert torch.equal(want, got), key
-    assert not torch.equal(autograd_model.state_dict()["layers.1.weight"], _twins(name, depth)[0].state_dict()["layers.1.weight"])
+    first = next(iter(autograd_model.state_dict()))  # the first layer's weight: it has learned
+    assert not torch.equal(autograd_model.state_dict()[first], _twins(name, depth)[0].state_dict()[first])
 
 
 @pytest.mark.parametrize("depth", [0, 2])
@@ -62,9 +66,13 @@ def test_an_epoch_in_torchscript_gives_autograds_weights_and_loss_bit_for_bit(da
         assert torch.equal(want, got), key
 
 
-@pytest.mark.parametrize("name", ["PReLU", "tanh"])  # the Python step, the TorchScript epoch
-def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path, name):
-    task = Task("test", variant("SimpleNet2", depth=1, activation=name), 271828,
+@pytest.mark.parametrize("family", [
+    variant("SimpleNet2", depth=1, activation="PReLU"),  # the hand-written step, looped in Python
+    variant("SimpleNet2", depth=1, activation="tanh"),  # its epoch in TorchScript
+    variant("LeNet5", activation="tanh"),  # convolutions and pooling
+], ids=str)
+def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path, family):
+    task = Task("test", family, 271828,
                 activation_functions.INVESTIGATION.config.replace(train_size=3_000, epochs=3))
     fast = train.train(task, splits, CPU, tmp_path / "fast", progress=False)
     plain = train.train(task, splits, CPU, tmp_path / "plain", progress=False, fast=False)
@@ -90,15 +98,16 @@ def _with_softplus(model: torch.nn.Module) -> torch.nn.Module:
 
 
 @pytest.mark.parametrize("model, config", [
-    (models.build(variant("LeNet5", activation="tanh")), DEFAULTS),
+    (torch.nn.Sequential(torch.nn.Conv2d(1, 2, 5), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                         torch.nn.Linear(288, 10)), DEFAULTS),
     (_with_softplus(models.build(variant("SimpleNet2", depth=0, activation="ReLU"))), DEFAULTS),
     (models.build(variant("SimpleNet2", depth=0, activation="ReLU")), DEFAULTS.replace(optimizer="Adam")),
     (models.build(variant("SimpleNet2", depth=0, activation="ReLU")).double(), DEFAULTS),
-], ids=["conv net", "unknown activation", "other optimizer", "float64"])
+], ids=["max pooling", "unknown activation", "other optimizer", "float64"])
 def test_models_the_hand_written_step_does_not_know_train_with_autograd(model, config):
-    assert not mlp_step.supports(model, config)
+    assert not hand_step.supports(model, config)
     assert not isinstance(train.make_step(model, torch.optim.SGD(model.parameters(), lr=0.1), config),
-                          mlp_step.MLPStep)
+                          hand_step.HandStep)
 
 
 def test_cuda_graphs_are_a_cuda_only_option(splits):

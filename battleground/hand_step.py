@@ -1,9 +1,9 @@
-"""A hand-written SGD step for MLPs: autograd's own kernels, without autograd's bookkeeping.
+"""A hand-written SGD step for our models: autograd's own kernels, without its bookkeeping.
 
 A SimpleNet2 step is a handful of small matrix products. Through ``loss.backward()`` and
 ``optimizer.step()`` each of them also pays for graph recording, engine scheduling, gradient
 accumulation and per-parameter optimizer dispatch, which on a CPU cost about as much again as
-the arithmetic (``battleground bench``). :class:`MLPStep` runs the forward and backward passes
+the arithmetic (``battleground bench``). :class:`HandStep` runs the forward and backward passes
 as explicit calls to the very ATen functions autograd calls for ``nn.Linear``, the activation
 and ``F.cross_entropy`` (derivatives.yaml, ``mm_mat1_backward``/``mm_mat2_backward``), in the
 same order with the same layouts, and applies plain SGD as ``torch.optim.SGD`` does
@@ -17,8 +17,11 @@ optimizer (plain SGD keeps no state) see exactly what the autograd path would le
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.nn.modules.utils import _pair
 
+from battleground import models
 from battleground.config import TrainConfig
 
 aten = torch.ops.aten
@@ -68,7 +71,7 @@ def _tanh(x):
     return y, lambda grad: aten.tanh_backward(grad, y)
 
 
-# Activation layer -> forward returning (output, backward). PReLU is handled by MLPStep itself:
+# Activation layer -> forward returning (output, backward). PReLU is handled by HandStep itself:
 # its slope is a parameter with a gradient of its own.
 ACTIVATIONS = {nn.ReLU: _relu, nn.ELU: _elu, nn.SELU: _selu, nn.GELU: _gelu, nn.LeakyReLU: _leaky_relu,
                nn.SiLU: _silu, nn.Sigmoid: _sigmoid, nn.Tanh: _tanh}
@@ -87,42 +90,59 @@ def default_settings(layer: nn.Module) -> bool:
     return not getattr(layer, "inplace", False)
 
 
+def _known(layer: nn.Module) -> bool:
+    if isinstance(layer, nn.Conv2d):  # zero padding given as numbers, as F.conv2d takes it
+        return layer.padding_mode == "zeros" and not isinstance(layer.padding, str)
+    if isinstance(layer, (nn.Linear, nn.AvgPool2d, nn.Flatten, nn.Identity)):
+        return True
+    return isinstance(layer, (nn.PReLU, *ACTIVATIONS)) and default_settings(layer)
+
+
 def supports(model: nn.Module, config: TrainConfig) -> bool:
-    """Whether :class:`MLPStep` trains ``model`` exactly as the autograd step would: plain SGD
-    on cross-entropy, and a model that is a ``Sequential`` of ``Flatten``, float32 ``Linear``
-    layers and activations it knows."""
+    """Whether :class:`HandStep` trains ``model`` exactly as the autograd step would: plain SGD
+    on cross-entropy, and a float32 model built of ``Sequential`` containers (so its leaf
+    layers run in the order they are registered) of linear and convolution layers, average
+    pooling, ``Flatten`` and activations this module knows."""
     if config.optimizer != "SGD" or config.loss != "cross_entropy":
         return False
-    layers = getattr(model, "layers", None)
-    if not isinstance(layers, nn.Sequential) or not isinstance(layers[0], nn.Flatten):
-        return False
-    known = (nn.Linear, nn.Identity, nn.PReLU, *ACTIVATIONS)
-    return (all(isinstance(layer, known) and default_settings(layer) for layer in layers[1:])
+    return (all(_known(layer) for _, layer in models.layers_in_order(model))
             and all(p.dtype == torch.float32 for p in model.parameters()))
 
 
-class MLPStep:
+class HandStep:
     """``step(x, y)`` is one SGD step of ``model`` on the batch ``(x, y)``; it returns the batch's
     mean loss as a device tensor, as ``train.training_step`` does."""
 
     def __init__(self, model: nn.Module, lr: float):
-        self.layers = [layer for layer in model.layers[1:] if not isinstance(layer, nn.Identity)]
+        self.layers = [layer for _, layer in models.layers_in_order(model) if not isinstance(layer, nn.Identity)]
         self.lr = lr
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = x.flatten(1)
-        backwards = []  # (layer, its input, backward of an activation) for the way back
+        h = x
+        tape = []  # (layer, its input, an activation's backward, whether its input needs a gradient)
+        weighted = False  # the images need no gradient; whatever a weight has touched does
         for layer in self.layers:
             if isinstance(layer, nn.Linear):  # F.linear on a 2-D input is addmm(b, x, W.t())
-                backwards.append((layer, h, None))
+                tape.append((layer, h, None, weighted))
                 h = torch.addmm(layer.bias, h, layer.weight.t())
+            elif isinstance(layer, nn.Conv2d):  # nn.Conv2d's own call
+                tape.append((layer, h, None, weighted))
+                h = F.conv2d(h, layer.weight, layer.bias, layer.stride, layer.padding, layer.dilation, layer.groups)
+            elif isinstance(layer, nn.AvgPool2d):
+                tape.append((layer, h, None, weighted))
+                h = F.avg_pool2d(h, layer.kernel_size, layer.stride, layer.padding, layer.ceil_mode,
+                                 layer.count_include_pad, layer.divisor_override)
+            elif isinstance(layer, nn.Flatten):
+                tape.append((layer, h, None, weighted))
+                h = h.flatten(layer.start_dim, layer.end_dim)
             elif isinstance(layer, nn.PReLU):
-                backwards.append((layer, h, None))
+                tape.append((layer, h, None, weighted))
                 h = torch.prelu(h, layer.weight)
             else:
                 h, backward = ACTIVATIONS[type(layer)](h)
-                backwards.append((layer, None, backward))
+                tape.append((layer, None, backward, weighted))
+            weighted = weighted or any(True for _ in layer.parameters())
 
         log_probs = torch.log_softmax(h, 1)  # F.cross_entropy = log_softmax + nll_loss
         loss, total_weight = aten.nll_loss_forward(log_probs, y, None, MEAN, IGNORE_INDEX)
@@ -130,20 +150,34 @@ class MLPStep:
         grad = aten._log_softmax_backward_data(grad, log_probs, 1, log_probs.dtype)
 
         updates = []  # (parameter, gradient): applied after the whole backward pass, as SGD does
-        for index in range(len(backwards) - 1, -1, -1):
-            layer, inputs, backward = backwards[index]
-            first = index == 0  # the images need no gradient
+        for layer, inputs, backward, needs_input_grad in reversed(tape):
             if isinstance(layer, nn.Linear):
                 # addmm's backward: bias sum_to, mm_mat2_backward for W.t() (column-major:
                 # grad.t().mm(x)), mm_mat1_backward for x (row-major: grad.mm(W)).
                 updates += [(layer.weight, grad.t().mm(inputs)), (layer.bias, grad.sum(0))]
-                if not first:
+                if needs_input_grad:
                     grad = grad.mm(layer.weight)
+            elif isinstance(layer, nn.Conv2d):  # ConvolutionBackward0's one call
+                grad, weight_grad, bias_grad = aten.convolution_backward(
+                    grad, inputs, layer.weight, [layer.out_channels] if layer.bias is not None else None,
+                    layer.stride, layer.padding, layer.dilation, False, [0, 0], layer.groups,
+                    [needs_input_grad, True, layer.bias is not None])
+                updates.append((layer.weight, weight_grad))
+                if layer.bias is not None:
+                    updates.append((layer.bias, bias_grad))
+            elif isinstance(layer, nn.AvgPool2d):
+                grad = aten.avg_pool2d_backward(grad, inputs, _pair(layer.kernel_size), _pair(layer.stride),
+                                                _pair(layer.padding), layer.ceil_mode, layer.count_include_pad,
+                                                layer.divisor_override)
+            elif isinstance(layer, nn.Flatten):
+                grad = grad.reshape(inputs.shape)
             elif isinstance(layer, nn.PReLU):
                 grad, slope_grad = aten._prelu_kernel_backward(grad, inputs, layer.weight)
                 updates.append((layer.weight, slope_grad.sum_to_size(layer.weight.shape)))
             else:
                 grad = backward(grad)
+            if not needs_input_grad:
+                break  # nothing before this layer has a weight
         for parameter, gradient in updates:
             parameter.add_(gradient, alpha=-self.lr)
         return loss
