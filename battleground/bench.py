@@ -7,7 +7,7 @@ The contenders per model family, each timed for whole training epochs:
 - ``trainer``: ``battleground.train.train_epoch``, the code path every run record comes from;
 - ``python_loop``: the same trainer looping over the hand-written MLP step in Python instead of
   running the epoch in TorchScript (``battleground.mlp_epoch``), where that applies (MLPs on a CPU);
-- ``autograd``: the same trainer with autograd's step instead of the hand-written MLP step
+- ``autograd``: the same trainer with autograd's step instead of the hand-written step
   (``battleground.hand_step``), where that step applies: what the hand-written step buys;
 - ``cuda_graph`` (CUDA only): the trainer replaying each step as a CUDA graph
   (``battleground.cuda_graph``), the eager trainer being ``trainer``;

@@ -4,11 +4,13 @@ A SimpleNet2 step is a handful of small matrix products. Through ``loss.backward
 ``optimizer.step()`` each of them also pays for graph recording, engine scheduling, gradient
 accumulation and per-parameter optimizer dispatch, which on a CPU cost about as much again as
 the arithmetic (``battleground bench``). :class:`HandStep` runs the forward and backward passes
-as explicit calls to the very ATen functions autograd calls for ``nn.Linear``, the activation
-and ``F.cross_entropy`` (derivatives.yaml, ``mm_mat1_backward``/``mm_mat2_backward``), in the
-same order with the same layouts, and applies plain SGD as ``torch.optim.SGD`` does
-(``p.add_(grad, alpha=-lr)``). The result is the same weights, bit for bit, as the autograd
-step (``tests/test_fast_step.py`` checks every activation), only sooner.
+as explicit calls to the very ATen functions autograd calls for ``nn.Linear`` (derivatives.yaml,
+``mm_mat1_backward``/``mm_mat2_backward``), ``nn.Conv2d`` (one ``convolution_backward``),
+``nn.AvgPool2d``, ``nn.Flatten``, the activation and ``F.cross_entropy``, in the same order with
+the same layouts, and applies plain SGD as ``torch.optim.SGD`` does (``p.add_(grad,
+alpha=-lr)``). The result is the same weights, bit for bit, as the autograd step
+(``tests/test_fast_step.py`` checks every activation in SimpleNet2 and LeNet5), only sooner:
+for SimpleNet2 much sooner, for LeNet5, whose time goes to its convolutions, a little.
 
 It updates the model's own parameter tensors in place, so checkpoints, evaluation and the
 optimizer (plain SGD keeps no state) see exactly what the autograd path would leave.

@@ -68,7 +68,7 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
 
 def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
               fast: bool = True) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """The training step for ``model``: the hand-written MLP step where it applies (bit-identical
+    """The training step for ``model``: the hand-written step where it applies (bit-identical
     to autograd's, see ``battleground.hand_step``) unless ``fast`` is off, else autograd's."""
     if fast and hand_step.supports(model, config):
         return hand_step.HandStep(model, config.lr)
