@@ -4,8 +4,8 @@ With autograd's bookkeeping gone (:mod:`battleground.hand_step`), what is left o
 step on a CPU besides arithmetic is Python: some twenty ATen calls a step, each parsed from
 Python arguments, plus the loop around them. :func:`sgd_epoch` is the same loop, the same ATen
 calls in the same order with the same arguments, compiled once by TorchScript, so an epoch is
-one call from Python (``battleground bench`` on 2 cores: 0.38 s a SimpleNet2 epoch, against
-0.49 s for the Python loop).
+one call from Python (``battleground bench`` on 2 cores: 0.39 s a SimpleNet2 epoch, against
+0.54 s for the Python loop).
 
 Same calls, same kernels: the weights and the loss are those of the Python step and of autograd,
 bit for bit (``tests/test_fast_step.py``). One TorchScript habit would break that: its graph
