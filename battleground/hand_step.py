@@ -18,9 +18,12 @@ optimizer (plain SGD keeps no state) see exactly what the autograd path would le
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import Tuple
+
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.modules.utils import _pair
 
 from battleground import models
@@ -30,66 +33,81 @@ aten = torch.ops.aten
 IGNORE_INDEX, MEAN = -100, 1  # F.cross_entropy's defaults, as ATen's nll_loss takes them
 
 
-def _relu(x):
-    y = torch.relu(x)
-    return y, lambda grad: aten.threshold_backward(grad, y, 0)
-
-
-def _elu(x):
-    y = torch._C._nn.elu(x, 1.0)  # nn.ELU(alpha=1.0)
-    return y, lambda grad: aten.elu_backward(grad, 1.0, 1, 1, False, x)
-
-
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
-def _selu(x):
-    y = torch._C._nn.elu(x, SELU_ALPHA, SELU_SCALE)  # torch.selu is this elu
-    return y, lambda grad: aten.elu_backward(grad, SELU_ALPHA, SELU_SCALE, 1, False, x)
+class Kind(Enum):
+    """A parameter-free activation, as a number: :mod:`battleground.mlp_epoch` compiles
+    :func:`activate` and :func:`activation_backward` with TorchScript, which takes no closures
+    or classes as values."""
+
+    NONE = 0
+    RELU = 1
+    ELU = 2  # and SELU: ELU with its own alpha and scale
+    GELU = 3
+    LEAKY_RELU = 4
+    SILU = 5
+    SIGMOID = 6
+    TANH = 7
 
 
-def _gelu(x):
-    y = torch._C._nn.gelu(x)  # nn.GELU(approximate="none")
-    return y, lambda grad: aten.gelu_backward(grad, x)
-
-
-def _leaky_relu(x):
-    y = torch._C._nn.leaky_relu(x, 0.01)  # nn.LeakyReLU(negative_slope=0.01)
-    return y, lambda grad: aten.leaky_relu_backward(grad, x, 0.01, False)
-
-
-def _silu(x):
-    y = torch._C._nn.silu(x)
-    return y, lambda grad: aten.silu_backward(grad, x)
-
-
-def _sigmoid(x):
-    y = torch.sigmoid(x)
-    return y, lambda grad: aten.sigmoid_backward(grad, y)
-
-
-def _tanh(x):
-    y = torch.tanh(x)
-    return y, lambda grad: aten.tanh_backward(grad, y)
-
-
-# Activation layer -> forward returning (output, backward). PReLU is handled by HandStep itself:
-# its slope is a parameter with a gradient of its own.
-ACTIVATIONS = {nn.ReLU: _relu, nn.ELU: _elu, nn.SELU: _selu, nn.GELU: _gelu, nn.LeakyReLU: _leaky_relu,
-               nn.SiLU: _silu, nn.Sigmoid: _sigmoid, nn.Tanh: _tanh}
-
-
-def default_settings(layer: nn.Module) -> bool:
-    """Whether an activation layer uses the settings the functions above hard-code."""
-    if isinstance(layer, nn.ELU):
-        return layer.alpha == 1.0 and not layer.inplace
-    if isinstance(layer, nn.LeakyReLU):
-        return layer.negative_slope == 0.01 and not layer.inplace
+def activation(layer: nn.Module) -> tuple[int, float, float] | None:
+    """``(kind, alpha, scale)`` of a parameter-free activation layer as its module calls it
+    (ELU's alpha, LeakyReLU's slope as alpha); None for any other layer or setting."""
+    if getattr(layer, "inplace", False):
+        return None
     if isinstance(layer, nn.GELU):
-        return layer.approximate == "none"
-    if isinstance(layer, nn.PReLU):
-        return layer.num_parameters == 1
-    return not getattr(layer, "inplace", False)
+        return (Kind.GELU.value, 0.0, 1.0) if layer.approximate == "none" else None
+    if isinstance(layer, nn.ELU):
+        return Kind.ELU.value, float(layer.alpha), 1.0
+    if isinstance(layer, nn.LeakyReLU):
+        return Kind.LEAKY_RELU.value, float(layer.negative_slope), 1.0
+    kind = {nn.ReLU: Kind.RELU, nn.SELU: Kind.ELU, nn.SiLU: Kind.SILU, nn.Sigmoid: Kind.SIGMOID,
+            nn.Tanh: Kind.TANH}.get(type(layer))
+    if kind is None:
+        return None
+    return (kind.value, SELU_ALPHA, SELU_SCALE) if kind is Kind.ELU else (kind.value, 0.0, 1.0)  # torch.selu is elu
+
+
+def activate(act: Tuple[int, float, float], x: Tensor) -> Tensor:
+    """The activation ``act`` (see :func:`activation`) of ``x``, by the ATen call its module makes."""
+    kind, alpha, scale = act
+    if kind == Kind.RELU.value:
+        return torch.relu(x)
+    if kind == Kind.ELU.value:
+        return aten.elu(x, alpha, scale)
+    if kind == Kind.GELU.value:
+        return aten.gelu(x)
+    if kind == Kind.LEAKY_RELU.value:
+        return aten.leaky_relu(x, alpha)
+    if kind == Kind.SILU.value:
+        return aten.silu(x)
+    if kind == Kind.SIGMOID.value:
+        return torch.sigmoid(x)
+    if kind == Kind.TANH.value:
+        return torch.tanh(x)
+    return x
+
+
+def activation_backward(act: Tuple[int, float, float], grad: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    """The gradient at the input ``x`` of activation ``act`` from the one at its output ``y``, by
+    the ATen call autograd makes (derivatives.yaml)."""
+    kind, alpha, scale = act
+    if kind == Kind.RELU.value:
+        return aten.threshold_backward(grad, y, 0)
+    if kind == Kind.ELU.value:
+        return aten.elu_backward(grad, alpha, scale, 1, False, x)
+    if kind == Kind.GELU.value:
+        return aten.gelu_backward(grad, x)
+    if kind == Kind.LEAKY_RELU.value:
+        return aten.leaky_relu_backward(grad, x, alpha, False)
+    if kind == Kind.SILU.value:
+        return aten.silu_backward(grad, x)
+    if kind == Kind.SIGMOID.value:
+        return aten.sigmoid_backward(grad, y)
+    if kind == Kind.TANH.value:
+        return aten.tanh_backward(grad, y)
+    return grad
 
 
 def _known(layer: nn.Module) -> bool:
@@ -97,7 +115,9 @@ def _known(layer: nn.Module) -> bool:
         return layer.padding_mode == "zeros" and not isinstance(layer.padding, str)
     if isinstance(layer, (nn.Linear, nn.AvgPool2d, nn.Flatten, nn.Identity)):
         return True
-    return isinstance(layer, (nn.PReLU, *ACTIVATIONS)) and default_settings(layer)
+    if isinstance(layer, nn.PReLU):  # one learned slope, a parameter with a gradient of its own
+        return layer.num_parameters == 1
+    return activation(layer) is not None
 
 
 def supports(model: nn.Module, config: TrainConfig) -> bool:
@@ -116,35 +136,35 @@ class HandStep:
     mean loss as a device tensor, as ``train.training_step`` does."""
 
     def __init__(self, model: nn.Module, lr: float):
-        self.layers = [layer for _, layer in models.layers_in_order(model) if not isinstance(layer, nn.Identity)]
+        # (layer, its activation or None, whether its input needs a gradient): the images need
+        # none, whatever a weight has touched does. Worked out once, not at every step.
+        self.plan, weighted = [], False
+        for _, layer in models.layers_in_order(model):
+            if not isinstance(layer, nn.Identity):
+                self.plan.append((layer, activation(layer), weighted))
+                weighted = weighted or any(True for _ in layer.parameters())
         self.lr = lr
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         h = x
-        tape = []  # (layer, its input, an activation's backward, whether its input needs a gradient)
-        weighted = False  # the images need no gradient; whatever a weight has touched does
-        for layer in self.layers:
-            if isinstance(layer, nn.Linear):  # F.linear on a 2-D input is addmm(b, x, W.t())
-                tape.append((layer, h, None, weighted))
+        tape = []  # (layer, activation, its input, its output, needs input grad), for the way back
+        for layer, act, needs_input_grad in self.plan:
+            inputs = h
+            if act is not None:
+                h = activate(act, h)
+            elif isinstance(layer, nn.Linear):  # F.linear on a 2-D input is addmm(b, x, W.t())
                 h = torch.addmm(layer.bias, h, layer.weight.t())
             elif isinstance(layer, nn.Conv2d):  # nn.Conv2d's own call
-                tape.append((layer, h, None, weighted))
                 h = F.conv2d(h, layer.weight, layer.bias, layer.stride, layer.padding, layer.dilation, layer.groups)
             elif isinstance(layer, nn.AvgPool2d):
-                tape.append((layer, h, None, weighted))
                 h = F.avg_pool2d(h, layer.kernel_size, layer.stride, layer.padding, layer.ceil_mode,
                                  layer.count_include_pad, layer.divisor_override)
             elif isinstance(layer, nn.Flatten):
-                tape.append((layer, h, None, weighted))
                 h = h.flatten(layer.start_dim, layer.end_dim)
-            elif isinstance(layer, nn.PReLU):
-                tape.append((layer, h, None, weighted))
+            else:  # PReLU
                 h = torch.prelu(h, layer.weight)
-            else:
-                h, backward = ACTIVATIONS[type(layer)](h)
-                tape.append((layer, None, backward, weighted))
-            weighted = weighted or any(True for _ in layer.parameters())
+            tape.append((layer, act, inputs, h, needs_input_grad))
 
         log_probs = torch.log_softmax(h, 1)  # F.cross_entropy = log_softmax + nll_loss
         loss, total_weight = aten.nll_loss_forward(log_probs, y, None, MEAN, IGNORE_INDEX)
@@ -152,8 +172,10 @@ class HandStep:
         grad = aten._log_softmax_backward_data(grad, log_probs, 1, log_probs.dtype)
 
         updates = []  # (parameter, gradient): applied after the whole backward pass, as SGD does
-        for layer, inputs, backward, needs_input_grad in reversed(tape):
-            if isinstance(layer, nn.Linear):
+        for layer, act, inputs, outputs, needs_input_grad in reversed(tape):
+            if act is not None:
+                grad = activation_backward(act, grad, inputs, outputs)
+            elif isinstance(layer, nn.Linear):
                 # addmm's backward: bias sum_to, mm_mat2_backward for W.t() (column-major:
                 # grad.t().mm(x)), mm_mat1_backward for x (row-major: grad.mm(W)).
                 updates += [(layer.weight, grad.t().mm(inputs)), (layer.bias, grad.sum(0))]
@@ -173,11 +195,9 @@ class HandStep:
                                                 layer.divisor_override)
             elif isinstance(layer, nn.Flatten):
                 grad = grad.reshape(inputs.shape)
-            elif isinstance(layer, nn.PReLU):
+            else:  # PReLU
                 grad, slope_grad = aten._prelu_kernel_backward(grad, inputs, layer.weight)
                 updates.append((layer.weight, slope_grad.sum_to_size(layer.weight.shape)))
-            else:
-                grad = backward(grad)
             if not needs_input_grad:
                 break  # nothing before this layer has a weight
         for parameter, gradient in updates:

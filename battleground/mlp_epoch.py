@@ -22,81 +22,15 @@ from __future__ import annotations
 
 import functools
 import warnings
-from enum import Enum
 from typing import Callable, List, Tuple
 
 import torch
 from torch import Tensor, nn
 
-from battleground import hand_step, models
+from battleground import models
+from battleground.hand_step import Kind, activate, activation, activation_backward
 
 aten = torch.ops.aten
-
-class Kind(Enum):
-    """An activation, as a number: TorchScript takes no closures or classes as values."""
-
-    NONE = 0
-    RELU = 1
-    ELU = 2  # and SELU: ELU with its own alpha and scale
-    GELU = 3
-    LEAKY_RELU = 4
-    SILU = 5
-    SIGMOID = 6
-    TANH = 7
-
-
-def activation(layer: nn.Module) -> tuple[int, float, float] | None:
-    """``(kind, alpha, scale)`` of a parameter-free activation layer with the settings
-    :mod:`battleground.hand_step` trains (ELU's alpha, LeakyReLU's slope as alpha); None else."""
-    settings = {nn.ReLU: (Kind.RELU, 0.0, 1.0), nn.ELU: (Kind.ELU, 1.0, 1.0),
-                nn.SELU: (Kind.ELU, hand_step.SELU_ALPHA, hand_step.SELU_SCALE), nn.GELU: (Kind.GELU, 0.0, 1.0),
-                nn.LeakyReLU: (Kind.LEAKY_RELU, 0.01, 1.0), nn.SiLU: (Kind.SILU, 0.0, 1.0),
-                nn.Sigmoid: (Kind.SIGMOID, 0.0, 1.0), nn.Tanh: (Kind.TANH, 0.0, 1.0)}.get(type(layer))
-    if settings is None or not hand_step.default_settings(layer):
-        return None
-    kind, alpha, scale = settings
-    return kind.value, alpha, scale
-
-
-def _activate(act: Tuple[int, float, float], x: Tensor) -> Tensor:
-    """As :mod:`battleground.hand_step`'s forward functions call them."""
-    kind, alpha, scale = act
-    if kind == Kind.RELU.value:
-        return torch.relu(x)
-    if kind == Kind.ELU.value:
-        return aten.elu(x, alpha, scale)
-    if kind == Kind.GELU.value:
-        return aten.gelu(x)
-    if kind == Kind.LEAKY_RELU.value:
-        return aten.leaky_relu(x, alpha)
-    if kind == Kind.SILU.value:
-        return aten.silu(x)
-    if kind == Kind.SIGMOID.value:
-        return torch.sigmoid(x)
-    if kind == Kind.TANH.value:
-        return torch.tanh(x)
-    return x
-
-
-def _activation_backward(act: Tuple[int, float, float], grad: Tensor, x: Tensor, y: Tensor) -> Tensor:
-    """The gradient at an activation's input ``x`` from the one at its output ``y``, with
-    :mod:`battleground.hand_step`'s backward calls."""
-    kind, alpha, scale = act
-    if kind == Kind.RELU.value:
-        return aten.threshold_backward(grad, y, 0)
-    if kind == Kind.ELU.value:
-        return aten.elu_backward(grad, alpha, scale, 1, False, x)
-    if kind == Kind.GELU.value:
-        return aten.gelu_backward(grad, x)
-    if kind == Kind.LEAKY_RELU.value:
-        return aten.leaky_relu_backward(grad, x, alpha, False)
-    if kind == Kind.SILU.value:
-        return aten.silu_backward(grad, x)
-    if kind == Kind.SIGMOID.value:
-        return aten.sigmoid_backward(grad, y)
-    if kind == Kind.TANH.value:
-        return aten.tanh_backward(grad, y)
-    return grad
 
 
 def sgd_epoch(images: Tensor, labels: Tensor, order: Tensor, weights: List[Tensor], biases: List[Tensor],
@@ -117,10 +51,10 @@ def sgd_epoch(images: Tensor, labels: Tensor, order: Tensor, weights: List[Tenso
             inputs.append(h)
             z = torch.addmm(biases[i], h, weights[i].t(), beta=beta)
             before.append(z)
-            h = _activate(activations[i], z)
+            h = activate(activations[i], z)
 
         log_probs = torch.log_softmax(h, 1)
-        loss, total_weight = aten.nll_loss_forward(log_probs, y, None, 1, -100)
+        loss, total_weight = aten.nll_loss_forward(log_probs, y, None, 1, -100)  # hand_step.MEAN, IGNORE_INDEX
         grad = aten.nll_loss_backward(torch.ones_like(loss), log_probs, y, None, 1, -100, total_weight)
         grad = aten._log_softmax_backward_data(grad, log_probs, 1, log_probs.dtype)
 
@@ -129,7 +63,7 @@ def sgd_epoch(images: Tensor, labels: Tensor, order: Tensor, weights: List[Tenso
         for back in range(len(weights)):
             i = len(weights) - 1 - back
             after = inputs[i + 1] if i + 1 < len(weights) else h
-            grad = _activation_backward(activations[i], grad, before[i], after)
+            grad = activation_backward(activations[i], grad, before[i], after)
             weight_grads.append(grad.t().mm(inputs[i]))
             bias_grads.append(grad.sum(0))
             if i > 0:
