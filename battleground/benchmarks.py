@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from battleground.records import BENCHMARKS_FOLDER, FieldError
+from battleground.values import is_number, is_whole, lookup
 
 SCHEMA = 1
 BASELINE = "tutorial"  # every ratio is taken against the pytorch/examples loop
@@ -35,16 +36,8 @@ class BenchmarkError(FieldError):
     """A benchmark results file that cannot be used."""
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _is_positive(value: Any) -> bool:
-    return _is_number(value) and value > 0
+    return is_number(value) and value > 0
 
 
 # (dotted field, what it must be, check) of the file's top level and settings, in reading order
@@ -56,23 +49,14 @@ _TOP = (
     ("python", "a string", lambda v: isinstance(v, str)),
     ("torch", "a string", lambda v: isinstance(v, str)),
     ("settings", "an object", lambda v: isinstance(v, dict)),
-    ("settings.epochs", "a whole number >= 1", lambda v: _is_int(v) and v >= 1),
-    ("settings.warmup", "a whole number >= 0", lambda v: _is_int(v) and v >= 0),
-    ("settings.batch_models", "a whole number >= 1", lambda v: _is_int(v) and v >= 1),
-    ("settings.train_images", "a whole number >= 1", lambda v: _is_int(v) and v >= 1),
-    ("settings.batch_size", "a whole number >= 1", lambda v: _is_int(v) and v >= 1),
+    ("settings.epochs", "a whole number >= 1", lambda v: is_whole(v) and v >= 1),
+    ("settings.warmup", "a whole number >= 0", lambda v: is_whole(v) and v >= 0),
+    ("settings.batch_models", "a whole number >= 1", lambda v: is_whole(v) and v >= 1),
+    ("settings.train_images", "a whole number >= 1", lambda v: is_whole(v) and v >= 1),
+    ("settings.batch_size", "a whole number >= 1", lambda v: is_whole(v) and v >= 1),
     ("settings.lr", "a number > 0", _is_positive),
     ("results", "an object with one entry per model family", lambda v: isinstance(v, dict) and bool(v)),
 )
-
-
-def _lookup(data: dict, dotted: str) -> Any:
-    value: Any = data
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return ...
-        value = value[part]
-    return value
 
 
 def _check(path, field: str, value: Any, expected: str, ok) -> None:
@@ -112,7 +96,7 @@ def _validate_family(path, family: str, result: Any) -> None:
     if "batched" in contenders:
         _check(path, f"{prefix}.batched_models", result.get("batched_models", ...),
                "a whole number >= 1 (the models the batched contender trains at once)",
-               lambda v: _is_int(v) and v >= 1)
+               lambda v: is_whole(v) and v >= 1)
 
 
 def validate(results: Any, path: Path | str = "<benchmark>") -> dict:
@@ -121,7 +105,7 @@ def validate(results: Any, path: Path | str = "<benchmark>") -> dict:
     if not isinstance(results, dict):
         raise BenchmarkError(path, "(top level)", "a JSON object", type(results).__name__)
     version = results.get("schema", ...)
-    _check(path, "schema", version, "a whole number", _is_int)
+    _check(path, "schema", version, "a whole number", is_whole)
     if version > SCHEMA:
         raise BenchmarkError(path, "schema", f"version {SCHEMA} or older; a newer version of MNIST "
                              "Battleground wrote this file, so update this checkout (git pull) to read it", version)
@@ -129,7 +113,7 @@ def validate(results: Any, path: Path | str = "<benchmark>") -> dict:
         raise BenchmarkError(path, "schema", f"version {SCHEMA}; run `battleground bench` again to write "
                              "a current file", version)
     for dotted, expected, ok in _TOP:
-        _check(path, dotted, _lookup(results, dotted), expected, ok)
+        _check(path, dotted, lookup(results, dotted), expected, ok)
     for family, result in results["results"].items():
         _validate_family(path, family, result)
     return results

@@ -7,29 +7,22 @@ what the trainer does. Every field is written into each run record's ``config``.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from dataclasses import dataclass
+
+from battleground.values import is_finite_number, is_whole
 
 SEED = 1729  # the taxicab number; the seed of every run unless told otherwise
 SEEDS = (1729, 271828, 314159)  # the seeds of a seed band: taxicab, e, pi
 FOUR_HOURS_S = 4 * 60 * 60
 
 
-def _whole(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 _CHECKS = {  # what a setting must be -> the check
     "a string": lambda v: isinstance(v, str),
-    "a whole number": _whole,
-    "a positive whole number": lambda v: _whole(v) and v > 0,
-    "a positive whole number or None": lambda v: v is None or (_whole(v) and v > 0),
-    "a positive number": lambda v: _number(v) and v > 0,
+    "a whole number": is_whole,
+    "a positive whole number": lambda v: is_whole(v) and v > 0,
+    "a positive whole number or None": lambda v: v is None or (is_whole(v) and v > 0),
+    "a positive number": lambda v: is_finite_number(v) and v > 0,
 }
 # Checked whenever a config is made, so a typo'd or negative setting (a variant's lr=-0.1, say)
 # is an error where it is written rather than a run that trains with something else.

@@ -26,6 +26,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from battleground.values import is_number, is_whole, lookup
+
 SCHEMA = 1
 STATUSES = ("running", "complete", "diverged", "interrupted")
 CLASSES = 10  # every data set so far has ten classes
@@ -34,7 +36,6 @@ EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "
 # records: no investigation may take its name, and listing every investigation skips it.
 BENCHMARKS_FOLDER = "benchmarks"
 
-_NUMBER = (int, float)
 _INT = "a whole number"
 _NUM = "a number"
 _STR = "a string"
@@ -107,22 +108,13 @@ def record_path(runs_dir: Path | str, investigation: str, variant_name: str, see
 # --- validation ---------------------------------------------------------------------------------
 
 
-def _lookup(record: dict, dotted: str) -> Any:
-    value: Any = record
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return ...
-        value = value[part]
-    return value
-
-
 def _is(value: Any, expected: str) -> bool:
     if expected == _INT:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return is_whole(value)
     if expected == _NUM:
-        return isinstance(value, _NUMBER) and not isinstance(value, bool)
+        return is_number(value)
     if expected == _OPT_NUM:
-        return value is None or (isinstance(value, _NUMBER) and not isinstance(value, bool))
+        return value is None or is_number(value)
     if expected == _STR:
         return isinstance(value, str)
     if expected == _DICT:
@@ -135,7 +127,7 @@ def validate(record: Any, path: Path | str = "<record>") -> dict:
     if not isinstance(record, dict):
         raise RecordError(path, "(top level)", "a JSON object", type(record).__name__)
     for dotted, expected in _FIELDS:
-        value = _lookup(record, dotted)
+        value = lookup(record, dotted)
         if value is ...:
             raise RecordError(path, dotted, f"{expected} (the field is missing)")
         if not _is(value, expected):
@@ -160,7 +152,7 @@ def _validate_prediction_counts(record: dict, path: Path | str) -> None:
             raise RecordError(path, name, f"{expected} once status is 'complete'", None)
         return
     if not (isinstance(counts, list) and len(counts) == CLASSES
-            and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts)):
+            and all(is_whole(c) and c >= 0 for c in counts)):
         raise RecordError(path, name, expected, counts)
 
 
@@ -174,7 +166,7 @@ def _validate_epochs(record: dict, path: Path | str) -> None:
         if not isinstance(values, list):
             raise RecordError(path, f"epochs.{name}", "a list", values)
         for i, value in enumerate(values):
-            if not (value is None or (isinstance(value, _NUMBER) and not isinstance(value, bool))):
+            if not (value is None or is_number(value)):
                 raise RecordError(path, f"epochs.{name}[{i}]", "a number or null", value)
         lengths.add(len(values))
     if len(lengths) > 1:
@@ -194,7 +186,7 @@ def _upgrade(record: dict, path: Path | str) -> dict:
     version = record.get("schema", ...)
     if version is ...:
         raise RecordError(path, "schema", f"schema version {SCHEMA} (the field is missing)")
-    if not isinstance(version, int) or isinstance(version, bool):
+    if not is_whole(version):
         raise RecordError(path, "schema", "a whole number", version)
     if version > SCHEMA:
         raise RecordError(
@@ -256,7 +248,7 @@ def load_runs(runs_dir: Path | str, investigation: str | None = None) -> list[di
 def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "null"
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_whole(value):
         return str(value)
     return format(float(value), ".6g")
 

@@ -1,0 +1,35 @@
+"""The value checks that the run records, the benchmark files and the training config share.
+
+JSON and Python both count ``True`` as the number 1, so a check for a number must refuse
+booleans explicitly; torch-free, like everything the site reads.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def is_whole(value: Any) -> bool:
+    """An ``int`` that is not a ``bool``."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """An ``int`` or ``float`` that is not a ``bool``; NaN and infinities count (a record's
+    diverged loss is one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Any) -> bool:
+    return is_number(value) and math.isfinite(value)
+
+
+def lookup(data: Any, dotted: str) -> Any:
+    """``data["a"]["b"]`` for ``"a.b"``; ``...`` (Ellipsis) where a part is missing, since
+    ``None`` is a value a field may hold."""
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return ...
+        data = data[part]
+    return data
