@@ -19,11 +19,10 @@ future ``compiled`` may be. A reader must show any contender it finds, not a lis
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from battleground.records import BENCHMARKS_FOLDER, FieldError
+from battleground.records import BENCHMARKS_FOLDER, FieldError, parse_json, read_text
 from battleground.values import is_number, is_whole, lookup
 
 SCHEMA = 1
@@ -120,21 +119,12 @@ def validate(results: Any, path: Path | str = "<benchmark>") -> dict:
 
 
 def parse_results(text: str, path: Path | str = "<benchmark>") -> dict:
-    try:
-        results = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BenchmarkError(path, "(file)", f"valid JSON; the file is unreadable at line {error.lineno} "
-                             f"column {error.colno} ({error.msg}), perhaps truncated") from None
-    return validate(results, path)
+    return validate(parse_json(text, path, BenchmarkError), path)
 
 
 def load_results(path: Path | str) -> dict:
     """Read one results file; any problem is a :class:`BenchmarkError` naming it and the field."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise BenchmarkError(path, "(file)", "UTF-8 JSON text") from None
-    return parse_results(text, path)
+    return parse_results(read_text(path, BenchmarkError), path)
 
 
 def results_files(runs_dir: Path | str) -> list[Path]:

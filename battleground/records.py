@@ -89,6 +89,23 @@ class FieldError(ValueError):
         super().__init__(message)
 
 
+def read_text(path: Path | str, error: type[FieldError]) -> str:
+    """A JSON file's text; one that is not UTF-8 is an ``error`` naming it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise error(path, "(file)", "UTF-8 JSON text") from None
+
+
+def parse_json(text: str, path: Path | str, error: type[FieldError]) -> Any:
+    """``text`` as JSON; text that is not (a file cut short, say) is an ``error`` naming where."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as problem:
+        raise error(path, "(file)", f"valid JSON; the file is unreadable at line {problem.lineno} column "
+                    f"{problem.colno} ({problem.msg}), perhaps truncated") from None
+
+
 class RecordError(FieldError):
     """A run record that cannot be used."""
 
@@ -207,13 +224,7 @@ def _upgrade(record: dict, path: Path | str) -> dict:
 
 def parse_record(text: str, path: Path | str = "<record>") -> dict:
     """Parse, upgrade and validate a record's JSON text."""
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RecordError(
-            path, "(file)", f"valid JSON; the file is unreadable at line {error.lineno} column "
-            f"{error.colno} ({error.msg}), perhaps truncated"
-        ) from None
+    record = parse_json(text, path, RecordError)
     if not isinstance(record, dict):
         raise RecordError(path, "(top level)", "a JSON object", type(record).__name__)
     return validate(_upgrade(record, path), path)
@@ -221,11 +232,7 @@ def parse_record(text: str, path: Path | str = "<record>") -> dict:
 
 def load_record(path: Path | str) -> dict:
     """Read one record; any problem is a :class:`RecordError` naming this file and the field."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RecordError(path, "(file)", "UTF-8 JSON text") from None
-    return parse_record(text, path)
+    return parse_record(read_text(path, RecordError), path)
 
 
 def record_files(runs_dir: Path | str, investigation: str | None = None) -> list[Path]:

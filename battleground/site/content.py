@@ -534,10 +534,7 @@ def load_benchmarks(runs_dir: Path) -> list[Benchmark]:
     """Every results file of ``runs/benchmarks/``; a bad one is a ``BenchmarkError``."""
     out, seen = [], {}
     for path in benchmarks.results_files(runs_dir):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise benchmarks.BenchmarkError(path, "(file)", "UTF-8 JSON text") from None
+        text = records.read_text(path, benchmarks.BenchmarkError)
         bench = Benchmark(path, benchmarks.parse_results(text, path), text)
         if bench.filename in seen:  # two names that differ only in characters a URL cannot keep
             raise SiteError(path, "(file name)", f"a name of letters, digits, '.' and '-' unlike "
