@@ -1,3 +1,3 @@
-from battleground.cli import main
+from battleground.train.cli import main
 
 raise SystemExit(main())

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from battleground.records import BENCHMARKS_FOLDER
-from battleground.spec import Investigation
+from battleground.core.records import BENCHMARKS_FOLDER
+from battleground.core.spec import Investigation
 
 
 def module_to_name(module: str) -> str:

@@ -4,7 +4,7 @@ The published battleground's first question. A shallow MLP (SimpleNet2 with no m
 LeNet5, each with the eight activations it compared, under the same training recipe.
 """
 
-from battleground.spec import Investigation, Smoke, variant
+from battleground.core.spec import Investigation, Smoke, variant
 
 ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "tanh")
 

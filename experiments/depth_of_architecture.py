@@ -6,7 +6,7 @@ activations (sigmoid, ReLU) collapse to predicting a single class; the records k
 predicted-class counts so the site can say so.
 """
 
-from battleground.spec import Investigation, Smoke, variant
+from battleground.core.spec import Investigation, Smoke, variant
 from experiments.activation_functions import ACTIVATIONS
 
 DEPTHS = (0, 1, 2, 3, 4, 5, 10, 20, 50)

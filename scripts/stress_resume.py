@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from battleground import checkpoint, records  # noqa: E402 - after the path is set
+from battleground.train import checkpoint
+from battleground.core import records  # noqa: E402 - after the path is set
 
 INVESTIGATION = "activation-functions"
 VARIANT = "SimpleNet2[activation=ReLU,depth=0]"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from battleground import records
-from battleground.config import DEFAULTS
-from battleground.spec import Variant, variant
+from battleground.core import records
+from battleground.core.config import DEFAULTS
+from battleground.core.spec import Variant, variant
 
 # per training step at batch 100: the DESIGN's hand count for SimpleNet2; LeNet5's is a stand-in
 PER_STEP = {"SimpleNet2": (31_960_000, 31_960_000), "LeNet5": (86_000_000, 129_000_000)}
@@ -106,7 +106,7 @@ def write_activation_runs(runs_dir: Path, epochs: int = 30) -> list[Path]:
 
 def make_bench_results(device: str = "Fixture GPU 80GB", extra: dict[str, float] | None = None,
                        batched: bool = True) -> dict:
-    """A valid ``battleground bench`` results file (battleground/benchmarks.py) of SimpleNet2 and
+    """A valid ``battleground bench`` results file (battleground/core/benchmarks.py) of SimpleNet2 and
     LeNet5 on ``device``; ``extra`` adds contenders beyond the known ones, by median seconds."""
     k = 4
     settings = {"epochs": 3, "warmup": 1, "batch_models": k, "train_images": 60_000, "batch_size": 100,

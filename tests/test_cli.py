@@ -8,8 +8,8 @@ import sys
 import pytest
 import torch
 
-from battleground import records
-from battleground.cli import main
+from battleground.core import records
+from battleground.train.cli import main
 
 INVESTIGATION = "activation-functions"
 SIMPLE = "SimpleNet2[activation=ReLU,depth=0]"
@@ -131,7 +131,7 @@ def test_list_into_a_pipe_that_closes_early_ends_quietly():
 
 def test_a_parameter_the_model_lacks_is_one_clear_line_naming_the_experiment(tmp_path, capsys, monkeypatch):
     import experiments
-    from battleground.spec import Investigation, variant
+    from battleground.core.spec import Investigation, variant
 
     typo = Investigation(INVESTIGATION, "?", variants=(variant("SimpleNet2", depht=3, activation="ReLU"),))
     monkeypatch.setattr(experiments, "get", lambda name: typo)

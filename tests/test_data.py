@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from battleground import data
-from battleground.config import DEFAULTS
+from battleground.train import data
+from battleground.core.config import DEFAULTS
 
 MNIST_TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 

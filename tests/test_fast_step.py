@@ -8,9 +8,9 @@ import copy
 import pytest
 import torch
 
-from battleground import data, flops, hand_step, models, train
-from battleground.config import DEFAULTS
-from battleground.spec import ACTIVATIONS, Task, variant
+from battleground.train import data, flops, hand_step, models, loop
+from battleground.core.config import DEFAULTS
+from battleground.core.spec import ACTIVATIONS, Task, variant
 from experiments import activation_functions
 
 CPU = torch.device("cpu")
@@ -29,7 +29,7 @@ def _twins(name: str, depth: int | None) -> tuple[torch.nn.Module, torch.nn.Modu
     as the trainer places them (LeNet5 channels-last)."""
     torch.manual_seed(1729)
     family = variant("LeNet5", activation=name) if depth is None else variant("SimpleNet2", depth=depth, activation=name)
-    model = train.place(models.build(family), CPU)
+    model = loop.place(models.build(family), CPU)
     return model, copy.deepcopy(model)
 
 
@@ -39,8 +39,8 @@ def test_the_hand_written_step_gives_autograds_weights_bit_for_bit(splits, name,
     autograd_model, fast_model = _twins(name, depth)
     config = DEFAULTS.replace(lr=0.05)  # a large step, so that a wrong gradient shows at once
     assert hand_step.supports(fast_model, config)
-    plain = train.make_step(autograd_model, train.make_optimizer(autograd_model, config), config, fast=False)
-    fast = train.make_step(fast_model, None, config)
+    plain = loop.make_step(autograd_model, loop.make_optimizer(autograd_model, config), config, fast=False)
+    fast = loop.make_step(fast_model, None, config)
     assert isinstance(fast, hand_step.HandStep) and not isinstance(plain, hand_step.HandStep)
     for start in range(0, STEPS * 100, 100):
         x, y = splits.train_x[start : start + 100], splits.train_y[start : start + 100]
@@ -57,11 +57,11 @@ def test_an_epoch_in_torchscript_gives_autograds_weights_and_loss_bit_for_bit(da
     config = DEFAULTS.replace(train_size=2_050, lr=0.05)  # 20 full batches and a partial one
     uneven = data.make_splits(data.load_idx(data.idx_folder(data_dir, "mnist")), config, CPU)
     task = Task("test", variant("SimpleNet2", depth=depth, activation=name), 1729, config)
-    fast, plain = train.init_state(task, CPU), train.init_state(task, CPU, fast=False)
+    fast, plain = loop.init_state(task, CPU), loop.init_state(task, CPU, fast=False)
     assert (fast.whole_epoch is None) == (name == "PReLU")  # a learned slope keeps the Python step
     assert plain.whole_epoch is None
     for _ in range(2):
-        assert train.train_epoch(fast, uneven, config) == train.train_epoch(plain, uneven, config)
+        assert loop.train_epoch(fast, uneven, config) == loop.train_epoch(plain, uneven, config)
     for (key, want), got in zip(plain.model.state_dict().items(), fast.model.state_dict().values()):
         assert torch.equal(want, got), key
 
@@ -74,8 +74,8 @@ def test_an_epoch_in_torchscript_gives_autograds_weights_and_loss_bit_for_bit(da
 def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path, family):
     task = Task("test", family, 271828,
                 activation_functions.INVESTIGATION.config.replace(train_size=3_000, epochs=3))
-    fast = train.train(task, splits, CPU, tmp_path / "fast", progress=False)
-    plain = train.train(task, splits, CPU, tmp_path / "plain", progress=False, fast=False)
+    fast = loop.train(task, splits, CPU, tmp_path / "fast", progress=False)
+    plain = loop.train(task, splits, CPU, tmp_path / "plain", progress=False, fast=False)
     for record in (fast, plain):
         del record["started"], record["finished"]
         for column in TIMINGS:
@@ -87,8 +87,8 @@ def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path, family):
 def test_the_fast_step_does_the_flops_of_the_autograd_step(splits):
     autograd_model, fast_model = _twins("tanh", 2)
     x, y = splits.train_x[:100], splits.train_y[:100]
-    plain = train.make_step(autograd_model, train.make_optimizer(autograd_model, DEFAULTS), DEFAULTS, fast=False)
-    fast = train.make_step(fast_model, None, DEFAULTS)
+    plain = loop.make_step(autograd_model, loop.make_optimizer(autograd_model, DEFAULTS), DEFAULTS, fast=False)
+    fast = loop.make_step(fast_model, None, DEFAULTS)
     assert flops.step_flops(lambda: fast(x, y)) == flops.step_flops(lambda: plain(x, y))
 
 
@@ -106,15 +106,15 @@ def _with_softplus(model: torch.nn.Module) -> torch.nn.Module:
 ], ids=["max pooling", "unknown activation", "other optimizer", "float64"])
 def test_models_the_hand_written_step_does_not_know_train_with_autograd(model, config):
     assert not hand_step.supports(model, config)
-    assert not isinstance(train.make_step(model, torch.optim.SGD(model.parameters(), lr=0.1), config),
+    assert not isinstance(loop.make_step(model, torch.optim.SGD(model.parameters(), lr=0.1), config),
                           hand_step.HandStep)
 
 
 def test_cuda_graphs_are_a_cuda_only_option(splits):
     task = Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), 1729, DEFAULTS.replace(train_size=3_000))
-    state = train.init_state(task, CPU, cuda_graphs=True)
+    state = loop.init_state(task, CPU, cuda_graphs=True)
     assert not state.cuda_graphs
-    train.train_epoch(state, splits, task.config)
+    loop.train_epoch(state, splits, task.config)
     assert state.graphed == {}
 
 
@@ -125,9 +125,9 @@ def test_a_graphed_run_trains_as_the_eager_run_on_cuda(data_dir, name):
     config = DEFAULTS.replace(train_size=3_050)  # 30 full batches and a partial one, replayed eagerly
     gpu_splits = data.make_splits(data.load_idx(data.idx_folder(data_dir, "mnist")), config, cuda)
     task = Task("test", variant("SimpleNet2", depth=2, activation=name), 1729, config)
-    eager, graphed = train.init_state(task, cuda), train.init_state(task, cuda, cuda_graphs=True)
+    eager, graphed = loop.init_state(task, cuda), loop.init_state(task, cuda, cuda_graphs=True)
     for _ in range(2):
-        losses = [train.train_epoch(state, gpu_splits, config) for state in (eager, graphed)]
+        losses = [loop.train_epoch(state, gpu_splits, config) for state in (eager, graphed)]
         assert losses[0] == pytest.approx(losses[1], rel=1e-6)
     assert len(graphed.graphed) == 1 and next(iter(graphed.graphed.values())) is not None
     for want, got in zip(eager.model.parameters(), graphed.model.parameters()):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import torch
 
-from battleground import flops, models, train
-from battleground.config import DEFAULTS
-from battleground.data import Splits
-from battleground.spec import variant
+from battleground.train import flops, models, loop
+from battleground.core.config import DEFAULTS
+from battleground.train.data import Splits
+from battleground.core.spec import variant
 
 BATCH = 100
 
 
 def _step_flops(model: torch.nn.Module) -> flops.StepFlops:
-    optimizer = train.make_optimizer(model, DEFAULTS)
+    optimizer = loop.make_optimizer(model, DEFAULTS)
     x, y = torch.rand(BATCH, 1, 28, 28), torch.randint(0, 10, (BATCH,))
-    return flops.step_flops(lambda: train.training_step(model, optimizer, train.LOSSES["cross_entropy"], x, y))
+    return flops.step_flops(lambda: loop.training_step(model, optimizer, loop.LOSSES["cross_entropy"], x, y))
 
 
 def _simple_net(depth: int, activation: str = "ReLU") -> torch.nn.Module:
@@ -69,7 +69,7 @@ def test_measuring_leaves_the_run_untouched():
     y = torch.randint(0, 10, (200,))
     splits = Splits(x, y, x, y, x, y, source="random")
     rng = torch.get_rng_state()
-    step = train.measure_flops(model, splits, DEFAULTS)
+    step = loop.measure_flops(model, splits, DEFAULTS)
     assert step.profiler == 31_960_000 + 6_000_000
     assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
     assert all(p.grad is None for p in model.parameters())

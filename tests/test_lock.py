@@ -12,13 +12,13 @@ import sys
 
 import pytest
 
-from battleground import lock, records
-from battleground.cli import main
+from battleground.core import lock, records
+from battleground.train.cli import main
 
 INVESTIGATION = "activation-functions"
 SIMPLE = "SimpleNet2[activation=ReLU,depth=0]"
 # Another process that takes a run's lock the way `battleground run` does, then holds it.
-HOLDER = "import sys, time; from battleground import lock; lock.acquire(sys.argv[1]); print('held', flush=True); time.sleep(300)"
+HOLDER = "import sys, time; from battleground.core import lock; lock.acquire(sys.argv[1]); print('held', flush=True); time.sleep(300)"
 
 
 def _run(data_dir, runs) -> list[str]:

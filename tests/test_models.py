@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from battleground import models
-from battleground.spec import ACTIVATIONS, variant
+from battleground.train import models
+from battleground.core.spec import ACTIVATIONS, variant
 
 # Written out here, not read from models.py, so a wrong entry there fails these tests.
 EXPECTED_LAYER = {

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from battleground import records
-from battleground.config import DEFAULTS
+from battleground.core import records
+from battleground.core.config import DEFAULTS
 
 
 def valid_record() -> dict:

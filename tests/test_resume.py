@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from battleground import checkpoint, data, records, sweep, train
-from battleground.cli import main
-from battleground.spec import Task, variant
+from battleground.train import checkpoint, data, sweep, loop
+from battleground.core import records
+from battleground.train.cli import main
+from battleground.core.spec import Task, variant
 from experiments import activation_functions
 
 CPU = torch.device("cpu")
@@ -59,7 +60,7 @@ def _paths(runs, task=TASK):
 
 
 def test_a_run_stopped_between_writes_resumes_to_the_uninterrupted_record(splits, tmp_path, monkeypatch):
-    reference = train.train(TASK, splits, CPU, tmp_path / "reference", progress=False)
+    reference = loop.train(TASK, splits, CPU, tmp_path / "reference", progress=False)
     assert not _paths(tmp_path / "reference")[1].exists()  # a complete run keeps no checkpoint
     reference_on_disk = records.load_record(_paths(tmp_path / "reference")[0])
     for n in KILL_POINTS:
@@ -67,8 +68,8 @@ def test_a_run_stopped_between_writes_resumes_to_the_uninterrupted_record(splits
         with monkeypatch.context() as patch:
             _kill_at_write(patch, n)
             with pytest.raises(Killed):
-                train.train(TASK, splits, CPU, runs, progress=False)
-        resumed = train.train(TASK, splits, CPU, runs, progress=False)
+                loop.train(TASK, splits, CPU, runs, progress=False)
+        resumed = loop.train(TASK, splits, CPU, runs, progress=False)
         assert _without_timings(resumed) == _without_timings(reference), f"killed at write {n}"
         record_path, checkpoint_file = _paths(runs)
         assert _without_timings(records.load_record(record_path)) == _without_timings(reference_on_disk)
@@ -78,7 +79,7 @@ def test_a_run_stopped_between_writes_resumes_to_the_uninterrupted_record(splits
 def test_the_checkpoint_holds_the_state_and_loads_with_weights_only(splits, tmp_path, monkeypatch):
     _kill_at_write(monkeypatch, 5)  # after epoch 1's checkpoint and record
     with pytest.raises(Killed):
-        train.train(TASK, splits, CPU, tmp_path, progress=False)
+        loop.train(TASK, splits, CPU, tmp_path, progress=False)
     saved = torch.load(_paths(tmp_path)[1], weights_only=True)
     assert saved["epoch"] == 1 and saved["epochs_planned"] == 2
     assert saved["record"]["epochs"]["epoch"] == [1] and saved["record"]["status"] == "running"
@@ -91,9 +92,9 @@ def test_a_resumed_budget_run_keeps_its_timed_epoch_and_epoch_count(splits, tmp_
     with monkeypatch.context() as patch:
         _kill_at_write(patch, 4)  # the timing epoch and epoch 1 done, killed before epoch 1's record
         with pytest.raises(Killed):
-            train.train(task, splits, CPU, tmp_path, progress=False)
+            loop.train(task, splits, CPU, tmp_path, progress=False)
     planned = torch.load(_paths(tmp_path, task)[1], weights_only=True)["record"]
-    resumed = train.train(task, splits, CPU, tmp_path, progress=False)
+    resumed = loop.train(task, splits, CPU, tmp_path, progress=False)
     assert resumed["timed_epoch_s"] == planned["timed_epoch_s"]
     assert len(resumed["epochs"]["epoch"]) == resumed["epochs_planned"] == planned["epochs_planned"]
 
@@ -102,10 +103,10 @@ def test_restart_ignores_the_checkpoint(splits, tmp_path, monkeypatch):
     with monkeypatch.context() as patch:
         _kill_at_write(patch, 7)
         with pytest.raises(Killed):
-            train.train(TASK, splits, CPU, tmp_path, progress=False)
+            loop.train(TASK, splits, CPU, tmp_path, progress=False)
     record_path, checkpoint_file = _paths(tmp_path)
     checkpoint_file.write_bytes(b"not a checkpoint")  # would fail if it were read
-    record = train.train(TASK, splits, CPU, tmp_path, progress=False, resume=False)
+    record = loop.train(TASK, splits, CPU, tmp_path, progress=False, resume=False)
     assert record["status"] == "complete" and not checkpoint_file.exists()
 
 
@@ -113,10 +114,10 @@ def test_a_checkpoint_of_another_configuration_is_refused(splits, tmp_path, monk
     with monkeypatch.context() as patch:
         _kill_at_write(patch, 5)
         with pytest.raises(Killed):
-            train.train(TASK, splits, CPU, tmp_path, progress=False)
+            loop.train(TASK, splits, CPU, tmp_path, progress=False)
     other = Task("test", TASK.variant, 1729, CONFIG.replace(epochs=3))
     with pytest.raises(checkpoint.CheckpointError, match="another run or configuration.*--restart"):
-        train.train(other, splits, CPU, tmp_path, progress=False)
+        loop.train(other, splits, CPU, tmp_path, progress=False)
 
 
 def test_a_diverged_run_is_final(data_dir, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from battleground import benchmarks, records
+from battleground.core import benchmarks, records
 from battleground.site import builder, content, performance
 from tests.golden import sample
 from tests.site_fixtures import make_bench_results, write_bench_results, write_run
@@ -157,7 +157,7 @@ def test_a_bad_results_file_fails_the_build_in_one_line_and_keeps_the_site(tmp_p
 
 def test_the_benchmarks_folder_is_not_an_investigation(tmp_path):
     runs = tmp_path / "runs"
-    from battleground.spec import variant
+    from battleground.core.spec import variant
 
     record = write_run(runs, "activation-functions", variant("SimpleNet2", depth=0, activation="ReLU"), 1729)
     write_bench_results(runs, "fixture-gpu-80gb", make_bench_results())

@@ -9,9 +9,9 @@ import json
 import re
 from pathlib import Path
 
-from battleground import records
+from battleground.core import records
 from battleground.site import content, downloads
-from battleground.spec import Variant, variant
+from battleground.core.spec import Variant, variant
 from experiments import discover
 from tests.golden import sample
 from tests.site_fixtures import make_record, write_run

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from battleground import records
-from battleground.records import RecordError
+from battleground.core import records
+from battleground.core.records import RecordError
 from battleground.site import builder
 from battleground.site.content import SiteError
 from tests.golden import sample

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from battleground.site import builder, content, runs_summary
-from battleground.spec import variant
+from battleground.core.spec import variant
 from experiments import discover
 from tests.golden import sample
 from tests.site_fixtures import make_record

@@ -14,7 +14,7 @@ import pytest
 
 from battleground.site import charts, content, tables
 from battleground.site.content import formatted_defaults, model_sources, split_front_matter, SiteError
-from battleground.spec import variant
+from battleground.core.spec import variant
 from tests.golden import sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +156,7 @@ def test_table_numbers_are_formatted_for_reading():
 
 
 def test_methodology_numbers_come_from_the_training_defaults():
-    from battleground.config import DEFAULTS, SEEDS, format_budget
+    from battleground.core.config import DEFAULTS, SEEDS, format_budget
 
     d = formatted_defaults()
     assert d["batch_size"] == str(DEFAULTS.batch_size) and d["lr"] == format(DEFAULTS.lr, "g")

@@ -37,7 +37,7 @@ def full_size(tmp_path_factory) -> content.Context:
                         and v.kwargs.get("depth", 0) >= COLLAPSED["min_depth"])
             for seed in inv.seeds:
                 write_run(runs, name, v, seed, epochs=EPOCHS, collapsed=collapse)
-    return content.read_context(ROOT / "site_src", runs, investigations, ROOT / "battleground" / "models.py")
+    return content.read_context(ROOT / "site_src", runs, investigations, ROOT / "battleground" / "train" / "models.py")
 
 
 def test_every_investigation_page_is_under_300_kb_with_full_size_runs(full_size):

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from battleground.config import DEFAULTS, TrainConfig
-from battleground.spec import Investigation, Task, variant
+from battleground.core.config import DEFAULTS, TrainConfig
+from battleground.core.spec import Investigation, Task, variant
 
 LRS = (1e-3, 1e-2, 5e-2)
 LR_SWEEP = Investigation(

@@ -11,11 +11,12 @@ import json
 import pytest
 import torch
 
-from battleground import batched, benchmarks, data, records, sweep, train
-from battleground.config import TrainConfig
-from battleground.cli import main
+from battleground.train import batched, data, sweep, loop
+from battleground.core import benchmarks, records
+from battleground.core.config import TrainConfig
+from battleground.train.cli import main
 from battleground.site import content
-from battleground.spec import Investigation, Task, variant
+from battleground.core.spec import Investigation, Task, variant
 
 CPU = torch.device("cpu")
 SEEDS = (1729, 271828, 314159)
@@ -58,15 +59,15 @@ def _task(family: str, params: dict, seed: int, lr: float) -> Task:
 ], ids=["SimpleNet2 seeds", "SimpleNet2 learning rates", "LeNet5 seeds"])
 def test_a_model_trained_in_a_batch_agrees_with_it_trained_alone(family, params, runs, splits):
     tasks = [_task(family, params, seed, lr) for seed, lr in runs]
-    in_batch = [train.init_state(task, CPU) for task in tasks]
-    alone = [train.init_state(task, CPU) for task in tasks]
+    in_batch = [loop.init_state(task, CPU) for task in tasks]
+    alone = [loop.init_state(task, CPU) for task in tasks]
     stacked = batched.StackedModels(in_batch, tasks[0].config)
     for _ in range(EPOCHS):
         stacked.train_epoch(splits)
         stacked.copy_to_models()
         for together, single, task in zip(in_batch, alone, tasks):
-            train.train_epoch(single, splits, task.config)
-            accuracies = [train.evaluate(s.model, splits.val_x, splits.val_y, CONFIG).accuracy
+            loop.train_epoch(single, splits, task.config)
+            accuracies = [loop.evaluate(s.model, splits.val_x, splits.val_y, CONFIG).accuracy
                           for s in (together, single)]
             assert abs(accuracies[0] - accuracies[1]) <= 0.001  # 0.1 percentage point, every epoch
     predictions = [_predictions(together.model, splits) for together in in_batch]

@@ -9,8 +9,9 @@ import subprocess
 import pytest
 import torch
 
-from battleground import data, provenance, records, train
-from battleground.spec import Task, variant
+from battleground.train import data, provenance, loop
+from battleground.core import records
+from battleground.core.spec import Task, variant
 from experiments import activation_functions
 
 CPU = torch.device("cpu")
@@ -42,20 +43,20 @@ def _without_timings(record: dict) -> dict:
 
 
 def test_the_same_seed_gives_identical_records_except_timings(smoke_splits, tmp_path):
-    first = [train.train(task, smoke_splits, CPU, tmp_path / "a", progress=False) for task in SMOKE_TASKS]
-    second = [train.train(task, smoke_splits, CPU, tmp_path / "b", progress=False) for task in SMOKE_TASKS]
+    first = [loop.train(task, smoke_splits, CPU, tmp_path / "a", progress=False) for task in SMOKE_TASKS]
+    second = [loop.train(task, smoke_splits, CPU, tmp_path / "b", progress=False) for task in SMOKE_TASKS]
     assert [r["variant"] for r in first] == ["SimpleNet2[activation=ReLU,depth=0]", "LeNet5[activation=tanh]"]
     for a, b in zip(first, second):
         assert a["status"] == "complete" and len(a["epochs"]["epoch"]) == 2
         assert _without_timings(a) == _without_timings(b)
     other_seed = Task(SMOKE_TASKS[0].investigation, SMOKE_TASKS[0].variant, 42, SMOKE_TASKS[0].config)
-    different = train.train(other_seed, smoke_splits, CPU, tmp_path / "c", progress=False)
+    different = loop.train(other_seed, smoke_splits, CPU, tmp_path / "c", progress=False)
     assert different["epochs"]["train_loss"] != first[0]["epochs"]["train_loss"]
 
 
 def test_the_record_on_disk_is_the_returned_record(smoke_splits, tmp_path):
     task = SMOKE_TASKS[0]
-    record = train.train(task, smoke_splits, CPU, tmp_path, progress=False)
+    record = loop.train(task, smoke_splits, CPU, tmp_path, progress=False)
     path = records.record_path(tmp_path, task.investigation, task.variant.name, task.seed)
     loaded = records.load_record(path)
     assert loaded["status"] == "complete" and loaded["variant"] == record["variant"]
@@ -66,7 +67,7 @@ def test_the_record_on_disk_is_the_returned_record(smoke_splits, tmp_path):
 
 
 def test_a_record_carries_flops_predictions_and_provenance(smoke_splits, tmp_path):
-    record = train.train(SMOKE_TASKS[0], smoke_splits, CPU, tmp_path, progress=False)
+    record = loop.train(SMOKE_TASKS[0], smoke_splits, CPU, tmp_path, progress=False)
     flops = record["flops"]
     assert flops == {"per_step_profiler": 31_960_000, "per_step_complete": 31_960_000, "steps_per_epoch": 20}
     assert record["epochs"]["cumulative_flops"] == [20 * 31_960_000, 2 * 20 * 31_960_000]
@@ -86,7 +87,7 @@ def test_training_with_a_useful_learning_rate_learns(mnist, tmp_path):
     config = INVESTIGATION.config.replace(train_size=10_000, epochs=2, lr=0.1)
     splits = data.make_splits(mnist, config, CPU)
     task = Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), 1729, config)
-    record = train.train(task, splits, CPU, tmp_path, progress=False)
+    record = loop.train(task, splits, CPU, tmp_path, progress=False)
     losses = record["epochs"]["train_loss"]
     assert losses[1] < losses[0]
     assert record["epochs"]["val_accuracy"][-1] > 0.88
@@ -96,25 +97,25 @@ def test_training_with_a_useful_learning_rate_learns(mnist, tmp_path):
 
 def test_the_budget_sets_the_epoch_count_from_one_timed_epoch(smoke_splits, tmp_path):
     budget = 0.15
-    by_budget = train.train(_task({"budget_s": budget}), smoke_splits, CPU, tmp_path / "budget", progress=False)
+    by_budget = loop.train(_task({"budget_s": budget}), smoke_splits, CPU, tmp_path / "budget", progress=False)
     timed = by_budget["timed_epoch_s"]
     epochs = len(by_budget["epochs"]["epoch"])
     assert timed > 0 and epochs == max(1, math.floor(budget / timed)) == by_budget["epochs_planned"]
     # Re-initialised with the same seed after timing: the same run as one with fixed epochs.
-    fixed = train.train(_task({"epochs": epochs}), smoke_splits, CPU, tmp_path / "fixed", progress=False)
+    fixed = loop.train(_task({"epochs": epochs}), smoke_splits, CPU, tmp_path / "fixed", progress=False)
     assert fixed["timed_epoch_s"] is None
     assert fixed["epochs"]["train_loss"] == by_budget["epochs"]["train_loss"]
 
 
 def test_a_budget_shorter_than_an_epoch_still_trains_one(smoke_splits, tmp_path):
-    record = train.train(_task({"budget_s": 1e-6}), smoke_splits, CPU, tmp_path, progress=False)
+    record = loop.train(_task({"budget_s": 1e-6}), smoke_splits, CPU, tmp_path, progress=False)
     assert record["status"] == "complete" and record["epochs"]["epoch"] == [1]
-    assert train.epochs_in_budget(14_400, 7.0) == 2_057
+    assert loop.epochs_in_budget(14_400, 7.0) == 2_057
 
 
 def test_a_non_finite_loss_ends_the_run_as_diverged(smoke_splits, tmp_path):
     task = _task({"epochs": 5, "lr": 1.0}, depth=3, activation="none")  # a deep linear net explodes
-    record = train.train(task, smoke_splits, CPU, tmp_path, progress=False)
+    record = loop.train(task, smoke_splits, CPU, tmp_path, progress=False)
     assert record["status"] == "diverged" and record["test_accuracy"] is None
     assert len(record["epochs"]["epoch"]) < 5
     loaded = records.load_record(records.record_path(tmp_path, "test", task.variant.name, task.seed))

@@ -7,7 +7,6 @@ replaces it only once every file is written, so a failed build leaves the previo
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -15,9 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from battleground.records import FieldError
-from battleground.site import assets, content, pages
-from battleground.spec import Investigation
+from battleground.core.records import FieldError
+from battleground.site import assets, content, output, pages
+from battleground.core.spec import Investigation
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +39,7 @@ def build(
     out: Path | str = ROOT / "_site",
     runs: Path | str = ROOT / "runs",
     src: Path | str = ROOT / "site_src",
-    models: Path | str | None = ROOT / "battleground" / "models.py",
+    models: Path | str | None = ROOT / "battleground" / "train" / "models.py",
     strict: bool = False,
     investigations: dict[str, Investigation] | None = None,
     node_modules: Path | str = ROOT / "node_modules",
@@ -49,14 +48,21 @@ def build(
     file) naming the file and the field."""
     started = time.perf_counter()
     out = Path(out).resolve()
+    inputs = {"pages": Path(src), "runs": Path(runs), "templates": ROOT / "templates", "static": ROOT / "static",
+              "front-end packages": Path(node_modules)}
+    if models:
+        inputs["models"] = Path(models)
+    output.check(out, inputs, ROOT)
     investigations = discover_investigations() if investigations is None else investigations
     context = content.read_context(Path(src), Path(runs), investigations, Path(models) if models else None, strict)
     files = pages.render_site(context)
     static = assets.asset_files(Path(node_modules))
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    output.remove_leftovers(out)
+    staging = Path(tempfile.mkdtemp(prefix=output.staging_prefix(out, "building"), dir=out.parent))
     written: dict[str, int] = {}
     try:
+        (staging / output.MARKER).write_text(output.MARKER_TEXT, encoding="utf-8")
         for relative, value in sorted({**static, **files}.items()):
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -65,23 +71,11 @@ def build(
             else:
                 target.write_bytes(value.encode("utf-8"))
             written[relative] = target.stat().st_size
-        _swap(staging, out)
+        output.swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BuildResult(out, written, context.warnings, time.perf_counter() - started)
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Put ``staging`` where ``out`` is; the old site is removed only after the new one is in place."""
-    os.chmod(staging, 0o755)
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _size(n: int) -> str:
@@ -111,14 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "_site", help="output folder (default: _site/)")
     parser.add_argument("--runs", type=Path, default=ROOT / "runs", help="run records (default: runs/)")
     parser.add_argument("--src", type=Path, default=ROOT / "site_src", help="pages (default: site_src/)")
-    parser.add_argument("--models", type=Path, default=ROOT / "battleground" / "models.py",
-                        help="the model source shown on the models page (default: battleground/models.py)")
+    parser.add_argument("--models", type=Path, default=ROOT / "battleground" / "train" / "models.py",
+                        help="the model source shown on the models page (default: battleground/train/models.py)")
     parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs")
     parser.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     args = parser.parse_args(argv)
     try:
         result = build(args.out, args.runs, args.src, args.models, args.strict)
+    except output.OutputError as error:  # an --out that replacing could lose something
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except FieldError as error:  # a bad page, run record or benchmark file
         print(f"error: {error}", file=sys.stderr)
         print("build failed; nothing was written (the previous site, if any, is unchanged)", file=sys.stderr)

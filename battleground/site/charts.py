@@ -17,9 +17,9 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from battleground import records
+from battleground.core import records
 from battleground.site.content import ChartDef, InvestigationData, Run
-from battleground.spec import Variant
+from battleground.core.spec import Variant
 
 # Points per trace. A full-size depth page carries 216 runs, and an investigation page must stay
 # under 300 KB (tests/test_site_weight.py); log-spacing keeps the early epochs, where curves

@@ -1,7 +1,7 @@
 """Read everything the site shows into one validated context: pages, investigations, runs, models.
 
 The build reads first and writes last (pelican's habit): every problem in ``site_src/``, ``runs/``
-or ``battleground/models.py`` is found here, as a :class:`SiteError` that names the file, the
+or ``battleground/train/models.py`` is found here, as a :class:`SiteError` that names the file, the
 field and what was expected, before a single output file is written.
 
 A page is ``site_src/<slug>.md``: YAML front matter between ``---`` lines, then Markdown. Block
@@ -9,7 +9,7 @@ placeholders stand alone on a line, ``{{ chart: <id> }}``, ``{{ table: <id> }}``
 ``{{ model: <Class> }}``, ``{{ defaults }}``, ``{{ investigations }}``, ``{{ benchmarks }}``
 (the ``battleground bench`` results in ``runs/benchmarks/``) or ``{{ runs_summary }}`` (the budget,
 hardware and code of the recorded runs); inline placeholders
-``{{ config.<name> }}`` put a training default (from :mod:`battleground.config`) into the prose.
+``{{ config.<name> }}`` put a training default (from :mod:`battleground.core.config`) into the prose.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
-from battleground import benchmarks, records
-from battleground.config import DEFAULTS, SEEDS, SETTINGS, format_budget
-from battleground.spec import Investigation, Variant
+from battleground.core import benchmarks, records
+from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, format_budget
+from battleground.core.spec import Investigation, Variant
 
 AXES_X = ("flops", "epochs", "seconds")
 AXES_Y = ("linear", "nines")
@@ -169,7 +169,7 @@ def _count(n: int) -> str:
 
 
 def formatted_defaults() -> dict[str, str]:
-    """The methodology's numbers, formatted, all from :data:`battleground.config.DEFAULTS`."""
+    """The methodology's numbers, formatted, all from :data:`battleground.core.config.DEFAULTS`."""
     d = DEFAULTS
     return {
         "dataset": {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(d.dataset, d.dataset),
@@ -438,7 +438,7 @@ def check_placeholders(page: Page, context: Context) -> None:
             used[kind].add(arg)
         elif kind == "model":
             if context.models_path is None or not context.models:
-                raise SiteError(page.path, where, "battleground/models.py to exist (the model source is "
+                raise SiteError(page.path, where, "battleground/train/models.py to exist (the model source is "
                                 "read from it at build time; it comes with the torch side)", f"model: {arg}")
             if arg not in context.models:
                 raise SiteError(page.path, where, f"a class defined in {context.models_path}: "

@@ -14,10 +14,10 @@ import io
 import json
 from typing import Iterable, Sequence
 
-from battleground import records
+from battleground.core import records
 from battleground.site.content import ChartDef, InvestigationData, Run
 from battleground.site.charts import chart_runs, cumulative_sum, labels, significant
-from battleground.spec import Variant
+from battleground.core.spec import Variant
 
 CSV_COLUMNS = ("variant", "seed", "epoch", "cumulative_flops_profiler", "cumulative_flops_complete",
                "cumulative_seconds", "val_accuracy", "val_loss", "train_loss")

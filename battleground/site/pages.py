@@ -100,7 +100,7 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
             return render_table(env, page, arg, context)
         if kind == "model":
             return env.get_template("model.html").render(
-                name=arg, source=context.models[arg], path="battleground/models.py")
+                name=arg, source=context.models[arg], path="battleground/train/models.py")
         if kind == "defaults":
             rows = [(label, context.defaults[key]) for key, label in DEFAULT_ROWS]
             return env.get_template("defaults.html").render(rows=rows)

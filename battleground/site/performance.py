@@ -1,7 +1,7 @@
 """The performance page's tables: ``battleground bench`` results, one table per results file
 (a device), one row per model family and contender.
 
-Pure functions of the checked results (``battleground/benchmarks.py``). Contenders are an open
+Pure functions of the checked results (``battleground/core/benchmarks.py``). Contenders are an open
 set: every one a file has gets a row, known ones first, so a future contender needs no change
 here. Ratios compare throughput, model-epochs per second, so a contender that trains K models
 at once is compared per model trained, not per pass over the data.
@@ -9,8 +9,8 @@ at once is compared per model trained, not per pass over the data.
 
 from __future__ import annotations
 
-from battleground import benchmarks
-from battleground.records import BENCHMARKS_FOLDER
+from battleground.core import benchmarks
+from battleground.core.records import BENCHMARKS_FOLDER
 from battleground.site.content import Benchmark
 from battleground.site.tables import code_version, duration
 

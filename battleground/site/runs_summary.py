@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from battleground.config import DEFAULTS, format_budget
+from battleground.core.config import DEFAULTS, format_budget
 from battleground.site.content import Context, InvestigationData, Run
 from battleground.site.tables import code_version, duration
 

@@ -1,4 +1,4 @@
-"""A stand-in for battleground/models.py in the site's tests: the models page reads classes as text."""
+"""A stand-in for battleground/train/models.py in the site's tests: the models page reads classes as text."""
 
 import torch
 from torch import nn

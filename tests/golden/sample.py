@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from battleground.site import builder
-from battleground.spec import Investigation, Variant, variant
+from battleground.core.spec import Investigation, Variant, variant
 from experiments import discover
 from tests.site_fixtures import make_bench_results, make_record, write_bench_results, write_run
-from battleground import records
+from battleground.core import records
 
 HERE = Path(__file__).resolve().parent
 SRC, RUNS, MODELS, EXPECTED = HERE / "src", HERE / "runs", HERE / "models.py", HERE / "expected"

@@ -4,21 +4,21 @@ The contenders per model family, each timed for whole training epochs:
 
 - ``tutorial``: the pytorch/examples mnist loop — a ``DataLoader`` over a ``TensorDataset`` in
   host memory, batch 100, shuffled, each batch moved with ``.to(device)``, SGD lr 1e-3;
-- ``trainer``: ``battleground.train.train_epoch``, the code path every run record comes from;
+- ``trainer``: ``battleground.train.loop.train_epoch``, the code path every run record comes from;
 - ``python_loop``: the same trainer looping over the hand-written MLP step in Python instead of
-  running the epoch in TorchScript (``battleground.mlp_epoch``), where that applies (MLPs on a CPU);
+  running the epoch in TorchScript (``battleground.train.mlp_epoch``), where that applies (MLPs on a CPU);
 - ``autograd``: the same trainer with autograd's step instead of the hand-written step
-  (``battleground.hand_step``), where that step applies: what the hand-written step buys;
+  (``battleground.train.hand_step``), where that step applies: what the hand-written step buys;
 - ``cuda_graph`` (CUDA only): the trainer replaying each step as a CUDA graph
-  (``battleground.cuda_graph``), the eager trainer being ``trainer``;
-- ``batched``: ``battleground.batched.StackedModels.train_epoch`` on K models at once, reported
+  (``battleground.train.cuda_graph``), the eager trainer being ``trainer``;
+- ``batched``: ``battleground.train.batched.StackedModels.train_epoch`` on K models at once, reported
   as model-epochs per second (not conv nets on a CPU).
 
 The contenders take turns epoch by epoch (warm-up epochs first, untimed), so a noisy machine
 slows all of them alike; medians summarise. Results go to a JSON file with the device, the
 software versions and the code version, so every number traces to code; committed as
 ``runs/benchmarks/<device>.json``, a file appears on the site's performance page (its format:
-``battleground/benchmarks.py``).
+``battleground/core/benchmarks.py``).
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from battleground import batched, benchmarks, data, hand_step, models, provenance, records, train
-from battleground.config import DEFAULTS, SEEDS
-from battleground.spec import Task, variant
+from battleground.train import batched, data, hand_step, models, provenance, loop
+from battleground.core import benchmarks, records
+from battleground.core.config import DEFAULTS, SEEDS
+from battleground.core.spec import Task, variant
 
 SCHEMA = benchmarks.SCHEMA  # the file's format is benchmarks.py's, which the site reads
 VARIANTS = {  # the published battleground's two headline models
@@ -86,25 +87,25 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
     # The tutorial's data starts in host memory, as a torchvision data set would.
     loader = DataLoader(TensorDataset(splits.train_x.cpu(), splits.train_y.cpu()),
                         batch_size=config.batch_size, shuffle=True)
-    state = train.init_state(tasks[0], device)
+    state = loop.init_state(tasks[0], device)
     runners = {
         "tutorial": lambda: tutorial_epoch(model, optimizer, loader, device),
-        "trainer": lambda: train.train_epoch(state, splits, config),
+        "trainer": lambda: loop.train_epoch(state, splits, config),
     }
     if state.whole_epoch is not None:
-        looped = train.init_state(tasks[0], device)
+        looped = loop.init_state(tasks[0], device)
         looped.whole_epoch = None  # the same hand-written step, looped over in Python
-        runners["python_loop"] = lambda: train.train_epoch(looped, splits, config)
+        runners["python_loop"] = lambda: loop.train_epoch(looped, splits, config)
     if hand_step.supports(state.model, config):
-        plain = train.init_state(tasks[0], device, fast=False)
-        runners["autograd"] = lambda: train.train_epoch(plain, splits, config)
+        plain = loop.init_state(tasks[0], device, fast=False)
+        runners["autograd"] = lambda: loop.train_epoch(plain, splits, config)
     if device.type == "cuda":
-        graphed = train.init_state(tasks[0], device, cuda_graphs=True)
-        runners["cuda_graph"] = lambda: train.train_epoch(graphed, splits, config)
+        graphed = loop.init_state(tasks[0], device, cuda_graphs=True)
+        runners["cuda_graph"] = lambda: loop.train_epoch(graphed, splits, config)
     # Batching buys little on a CPU, but the bench shows how much for the MLP; a conv net's
     # grouped convolution on a CPU would take minutes.
     if batched.worth_batching(model, device) or (batched.supports(model) and not batched.convolutional(model)):
-        stacked = batched.StackedModels([train.init_state(task, device) for task in tasks], config)
+        stacked = batched.StackedModels([loop.init_state(task, device) for task in tasks], config)
         runners["batched"] = lambda: stacked.train_epoch(splits)
     return runners
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from battleground.config import TrainConfig
+from battleground.core.config import TrainConfig
 
 DATA_DIR_ENV = "BATTLEGROUND_DATA_DIR"
 HUB_REPOS = {"mnist": "ylecun/mnist", "fashion-mnist": "zalando-datasets/fashion_mnist"}

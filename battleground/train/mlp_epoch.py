@@ -1,6 +1,6 @@
 """A whole epoch of the hand-written MLP step in TorchScript: the per-step Python goes too.
 
-With autograd's bookkeeping gone (:mod:`battleground.hand_step`), what is left of a SimpleNet2
+With autograd's bookkeeping gone (:mod:`battleground.train.hand_step`), what is left of a SimpleNet2
 step on a CPU besides arithmetic is Python: some twenty ATen calls a step, each parsed from
 Python arguments, plus the loop around them. :func:`sgd_epoch` is the same loop, the same ATen
 calls in the same order with the same arguments, compiled once by TorchScript, so an epoch is
@@ -14,7 +14,7 @@ differently, so ``beta`` comes in as an argument, which it cannot rewrite.
 
 Only for models of linear layers and parameter-free activations; PReLU (a learned slope) and
 anything else keep the Python step. CPU only: on CUDA a step is kernel launches, which CUDA
-graphs (:mod:`battleground.cuda_graph`) are for, and TorchScript might fuse element-wise
+graphs (:mod:`battleground.train.cuda_graph`) are for, and TorchScript might fuse element-wise
 kernels there, which would round differently.
 """
 
@@ -27,8 +27,8 @@ from typing import Callable, List, Tuple
 import torch
 from torch import Tensor, nn
 
-from battleground import models
-from battleground.hand_step import Kind, activate, activation, activation_backward
+from battleground.train import models
+from battleground.train.hand_step import Kind, activate, activation, activation_backward
 
 aten = torch.ops.aten
 

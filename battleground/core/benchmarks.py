@@ -22,8 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from battleground.records import BENCHMARKS_FOLDER, FieldError, parse_json, read_text
-from battleground.values import is_number, is_whole, lookup
+from battleground.core.records import BENCHMARKS_FOLDER, FieldError, parse_json, read_text
+from battleground.core.values import is_number, is_whole, lookup
 
 SCHEMA = 1
 BASELINE = "tutorial"  # every ratio is taken against the pytorch/examples loop

@@ -1,6 +1,6 @@
 """Train one task (a variant and a seed) and write its run record after every epoch.
 
-The loop is built for speed: the data already lives on the device (``battleground.data``), each
+The loop is built for speed: the data already lives on the device (``battleground.train.data``), each
 epoch's order is a permutation drawn on the device, batches are index lookups, and the only host
 syncs are one per epoch for the train loss and a few for evaluation.
 
@@ -24,10 +24,11 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground import checkpoint, cuda_graph, flops, hand_step, mlp_epoch, models, provenance, records
-from battleground.config import TrainConfig
-from battleground.data import Splits
-from battleground.spec import Task
+from battleground.train import checkpoint, cuda_graph, flops, hand_step, mlp_epoch, models, provenance
+from battleground.core import records
+from battleground.core.config import TrainConfig
+from battleground.train.data import Splits
+from battleground.core.spec import Task
 
 EVAL_BATCH = 2_000  # large batches: evaluating 8,000 images takes 4 forward passes
 OPTIMIZERS = {"SGD": torch.optim.SGD}  # PyTorch defaults besides the learning rate
@@ -43,7 +44,7 @@ class RunState:
     order: torch.Generator  # draws each epoch's batch order, on the training device
     step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # one SGD step on a batch -> its loss
     whole_epoch: mlp_epoch.ScriptedEpoch | None = None  # the step's loop in TorchScript, where it applies
-    cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.cuda_graph)
+    cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.train.cuda_graph)
     graphed: dict = field(default_factory=dict)  # id of the training images -> captured epoch
     epoch: int = 0  # epochs completed
     record: dict = field(default_factory=dict)  # the run record so far
@@ -69,7 +70,7 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
 def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
               fast: bool = True) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The training step for ``model``: the hand-written step where it applies (bit-identical
-    to autograd's, see ``battleground.hand_step``) unless ``fast`` is off, else autograd's."""
+    to autograd's, see ``battleground.train.hand_step``) unless ``fast`` is off, else autograd's."""
     if fast and hand_step.supports(model, config):
         return hand_step.HandStep(model, config.lr)
     return functools.partial(training_step, model, optimizer, _lookup(LOSSES, config.loss, "loss"))
@@ -87,7 +88,7 @@ def place(model: nn.Module, device: torch.device) -> nn.Module:
 def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs: bool = False) -> RunState:
     """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``;
     with ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph. On a CPU, an MLP
-    the hand-written step trains runs its epochs in TorchScript (``battleground.mlp_epoch``)."""
+    the hand-written step trains runs its epochs in TorchScript (``battleground.train.mlp_epoch``)."""
     torch.manual_seed(task.seed)  # the weight initialisation
     model = place(models.build(task.variant), device)
     optimizer = make_optimizer(model, task.config)

@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.modules.utils import _pair
 
-from battleground import models
-from battleground.config import TrainConfig
+from battleground.train import models
+from battleground.core.config import TrainConfig
 
 aten = torch.ops.aten
 IGNORE_INDEX, MEAN = -100, 1  # F.cross_entropy's defaults, as ATen's nll_loss takes them
@@ -37,7 +37,7 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 
 
 class Kind(Enum):
-    """A parameter-free activation, as a number: :mod:`battleground.mlp_epoch` compiles
+    """A parameter-free activation, as a number: :mod:`battleground.train.mlp_epoch` compiles
     :func:`activate` and :func:`activation_backward` with TorchScript, which takes no closures
     or classes as values."""
 

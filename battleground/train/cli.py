@@ -12,9 +12,9 @@ import sys
 from collections import defaultdict
 
 import experiments
-from battleground import records
-from battleground.config import parse_budget
-from battleground.spec import Investigation
+from battleground.core import records
+from battleground.core.config import parse_budget
+from battleground.core.spec import Investigation
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -147,11 +147,11 @@ def command_run(args) -> int:
         seeds = [args.seed] if args.seed is not None else None
     tasks = investigation.tasks(variants, seeds, config)
 
-    from battleground import sweep  # imports torch: only training needs it
-    from battleground.checkpoint import CheckpointError
-    from battleground.data import DataError
-    from battleground.lock import LockHeld
-    from battleground.models import VariantError
+    from battleground.train import sweep  # imports torch: only training needs it
+    from battleground.train.checkpoint import CheckpointError
+    from battleground.train.data import DataError
+    from battleground.core.lock import LockHeld
+    from battleground.train.models import VariantError
 
     try:
         sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
@@ -167,8 +167,8 @@ def command_run(args) -> int:
 
 
 def command_bench(args) -> int:
-    from battleground import bench
-    from battleground.data import DataError
+    from battleground.train import bench
+    from battleground.train.data import DataError
 
     try:
         bench.command(args, _device(args.device))

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from battleground import records
+from battleground.core import records
 
 VERSION = 1  # bump when the layout changes: an older checkpoint is then refused, not misread
 RESTART_HINT = "use --restart to train this run from epoch 1"

@@ -5,8 +5,8 @@ Small models leave the hardware idle between Python-level steps; stacking K mode
 running one batched step per batch pays that per-step overhead once for all K. Each model
 stays what it would be alone:
 
-- its weights come from ``train.init_state`` with its own seed (the single path's initialisation);
-- its data order comes from its own generator, one ``randperm`` per epoch, as ``train.train_epoch``;
+- its weights come from ``loop.init_state`` with its own seed (the single path's initialisation);
+- its data order comes from its own generator, one ``randperm`` per epoch, as ``loop.train_epoch``;
 - its loss is its own batch mean, and the summed loss's gradient with respect to a model's slice
   of the stacked weights is that model's own gradient (the models share nothing);
 - the optimizer works element-wise (SGD with PyTorch defaults: ``p -= lr * grad``), so stepping
@@ -30,10 +30,11 @@ from torch import nn
 from torch.func import stack_module_state
 from tqdm import tqdm
 
-from battleground import checkpoint, models, records, train
-from battleground.config import SETTINGS, TrainConfig
-from battleground.data import Splits
-from battleground.spec import Task
+from battleground.train import checkpoint, models, loop
+from battleground.core import records
+from battleground.core.config import SETTINGS, TrainConfig
+from battleground.train.data import Splits
+from battleground.core.spec import Task
 
 
 PER_MODEL = ("lr",)  # the training settings in which the models of one batch may differ
@@ -79,10 +80,10 @@ class StackedModels:
 
     ``config`` holds what the models share (batch size, loss, optimizer); each model steps with
     its own learning rate, the one its own optimizer was made with from its task's config
-    (``train.init_state``).
+    (``loop.init_state``).
     """
 
-    def __init__(self, states: list[train.RunState], config: TrainConfig):
+    def __init__(self, states: list[loop.RunState], config: TrainConfig):
         self.states, self.config = states, config
         nets = [state.model for state in states]
         if not supports(nets[0]):
@@ -129,7 +130,7 @@ class StackedModels:
     def losses(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Each model's mean loss on its own batch: ``(K,)``."""
         logits = self.forward(x)
-        per_image = train.LOSSES[self.config.loss](logits.flatten(0, 1), y.flatten(), reduction="none")
+        per_image = loop.LOSSES[self.config.loss](logits.flatten(0, 1), y.flatten(), reduction="none")
         return per_image.view(y.shape).mean(dim=1)
 
     def train_epoch(self, splits: Splits) -> list[float]:
@@ -171,7 +172,7 @@ def _check_same_shape(tasks: list[Task]) -> None:
                              f"{first.variant.name} and {task.variant.name} differ in {', '.join(differ)}")
 
 
-def _running(states: list[train.RunState], paths: list[Path]) -> list[tuple[train.RunState, Path]]:
+def _running(states: list[loop.RunState], paths: list[Path]) -> list[tuple[loop.RunState, Path]]:
     return [(state, path) for state, path in zip(states, paths) if state.record["status"] == "running"]
 
 
@@ -187,20 +188,20 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
 
     Each model gets its own checkpoint, as a run trained alone does, written at the start and
     after every epoch before its record: an interrupted group resumes model by model through
-    :func:`battleground.train.train` (``battleground run`` again), from its last completed epoch.
+    :func:`battleground.train.loop.train` (``battleground run`` again), from its last completed epoch.
     A model that resumes alone continues to float rounding of the batched course, not bit for bit.
     """
     _check_same_shape(tasks)
     config = tasks[0].config
-    timed_epoch_s, epochs = train.plan_epochs(tasks[0], splits, device, progress)  # as if alone
-    states = [train.init_state(task, device) for task in tasks]
-    step = train.measure_flops(states[0].model, splits, config)  # one shape: one count for all
+    timed_epoch_s, epochs = loop.plan_epochs(tasks[0], splits, device, progress)  # as if alone
+    states = [loop.init_state(task, device) for task in tasks]
+    step = loop.measure_flops(states[0].model, splits, config)  # one shape: one count for all
     paths = [records.record_path(runs_dir, t.investigation, t.variant.name, t.seed) for t in tasks]
     saved = [checkpoint.checkpoint_path(path) for path in paths]
     for task, state, path, ckpt in zip(tasks, states, paths, saved):
-        state.record = train.new_record(task, splits, state, step, timed_epoch_s, epochs, device)
+        state.record = loop.new_record(task, splits, state, step, timed_epoch_s, epochs, device)
         state.record["batched_models"] = len(tasks)
-        train.save_checkpoint(ckpt, state, epochs)
+        loop.save_checkpoint(ckpt, state, epochs)
         records.write_record(path, state.record)
 
     stacked = StackedModels(states, config)
@@ -218,15 +219,15 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
                     # A diverged model keeps stepping with the group (its NaNs cannot reach the
                     # others' weights) but its record has ended.
                     if state.record["status"] == "running":
-                        train.record_epoch(state, path, splits, task.config, loss, seconds,
-                                           before_write=functools.partial(train.save_checkpoint, ckpt, state, epochs))
+                        loop.record_epoch(state, path, splits, task.config, loss, seconds,
+                                           before_write=functools.partial(loop.save_checkpoint, ckpt, state, epochs))
                 bar.set_postfix(train_loss=f"{min(losses):.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:
         for state, path in _running(states, paths):
-            train.interrupt_run(state, path)
+            loop.interrupt_run(state, path)
         raise
     for task, state, path, ckpt in zip(tasks, states, paths, saved):
-        train.end_run(state, path, splits, task.config)
+        loop.end_run(state, path, splits, task.config)
         checkpoint.remove(ckpt)  # complete or diverged: the record is all there is to keep
     return [state.record for state in states]

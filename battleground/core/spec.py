@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from battleground.config import DEFAULTS, SEEDS, SETTINGS, TrainConfig
+from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, TrainConfig
 
 FAMILIES = ("SimpleNet2", "LeNet5")
 ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "tanh", "SELU", "GELU")
@@ -17,7 +17,7 @@ ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "
 
 @dataclass(frozen=True)
 class Variant:
-    """One model to train: a family from ``battleground.models`` and its parameters.
+    """One model to train: a family from ``battleground.train.models`` and its parameters.
 
     A parameter whose key is a training setting (a :class:`TrainConfig` field, e.g. ``lr``) sets
     that setting for the variant's runs instead of going to the model, so a learning-rate sweep
@@ -41,7 +41,7 @@ class Variant:
 
     @property
     def model_kwargs(self) -> dict:
-        """The parameters the model family takes (``battleground.models.build``)."""
+        """The parameters the model family takes (``battleground.train.models.build``)."""
         return {key: value for key, value in self.params if key not in SETTINGS}
 
     @property

@@ -1,6 +1,6 @@
 """The local executor: run tasks in this process, same-shape tasks batched together.
 
-The unit of work is a :class:`~battleground.spec.Task`, which becomes one run record. Another
+The unit of work is a :class:`~battleground.core.spec.Task`, which becomes one run record. Another
 executor (a cluster one) takes the same task list and returns the same records.
 """
 
@@ -12,8 +12,9 @@ from typing import Callable, Iterable
 
 import torch
 
-from battleground import batched, checkpoint, data, lock, models, records, train
-from battleground.spec import Task
+from battleground.train import batched, checkpoint, data, models, loop
+from battleground.core import lock, records
+from battleground.core.spec import Task
 
 
 FINISHED = ("complete", "diverged")  # training again would only repeat the same result
@@ -45,11 +46,11 @@ def run_local(
 
     An interrupted run resumes from its checkpoint unless ``restart`` or ``force``. Fresh tasks
     of one shape (one model and config; seeds and learning rates may differ, see
-    :func:`battleground.batched.shape`), so a seed band and an lr sweep alike, train together
-    through :mod:`battleground.batched` where that is faster on ``device`` (``batch=None``),
+    :func:`battleground.train.batched.shape`), so a seed band and an lr sweep alike, train together
+    through :mod:`battleground.train.batched` where that is faster on ``device`` (``batch=None``),
     always where it is possible (``True``) or never (``False``); a task with a checkpoint to
     resume trains alone. ``cuda_graphs`` replays the steps of models that train alone as CUDA
-    graphs. Every run is locked while it trains (:mod:`battleground.lock`), so two processes
+    graphs. Every run is locked while it trains (:mod:`battleground.core.lock`), so two processes
     never write the same record. Each data set is loaded once, and each distinct split once per
     device."""
     arrays: dict[str, data.Arrays] = {}
@@ -93,7 +94,7 @@ def run_local(
             if len(todo_tasks) > 1 and (batched.supports(model) if batch else batched.worth_batching(model, device)):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
             else:
-                trained = [train.train(t, splits[key], device, runs_dir, progress=progress, resume=resume,
+                trained = [loop.train(t, splits[key], device, runs_dir, progress=progress, resume=resume,
                                        cuda_graphs=cuda_graphs) for t in todo_tasks]
             results.update(zip(todo, trained))
     return [results[i] for i in range(len(tasks))]

@@ -10,7 +10,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from battleground.values import is_finite_number, is_whole
+from battleground.core.values import is_finite_number, is_whole
 
 SEED = 1729  # the taxicab number; the seed of every run unless told otherwise
 SEEDS = (1729, 271828, 314159)  # the seeds of a seed band: taxicab, e, pi

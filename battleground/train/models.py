@@ -11,10 +11,10 @@ import inspect
 
 from torch import nn
 
-from battleground.config import SETTINGS
-from battleground.spec import Variant
+from battleground.core.config import SETTINGS
+from battleground.core.spec import Variant
 
-ACTIVATIONS = {  # name, as in battleground.spec.ACTIVATIONS -> layer class
+ACTIVATIONS = {  # name, as in battleground.core.spec.ACTIVATIONS -> layer class
     "none": nn.Identity,
     "ReLU": nn.ReLU,
     "ELU": nn.ELU,

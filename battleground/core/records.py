@@ -26,13 +26,13 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from battleground.values import is_number, is_whole, lookup
+from battleground.core.values import is_number, is_whole, lookup
 
 SCHEMA = 1
 STATUSES = ("running", "complete", "diverged", "interrupted")
 CLASSES = 10  # every data set so far has ten classes
 EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "cumulative_flops")
-# runs/benchmarks/ holds ``battleground bench`` results (battleground/benchmarks.py), not run
+# runs/benchmarks/ holds ``battleground bench`` results (battleground/core/benchmarks.py), not run
 # records: no investigation may take its name, and listing every investigation skips it.
 BENCHMARKS_FOLDER = "benchmarks"
 

@@ -1,0 +1,1 @@
+"""Torch-free: the configuration, declarations, run records and catalogue both sides share."""
