@@ -32,7 +32,7 @@ def make_record(
     collapsed: bool = False,
     fixed_epochs: bool = False,
 ) -> dict:
-    """A valid schema-1 record of ``v`` trained ``epochs`` epochs with ``seed``; ``collapsed``
+    """A valid schema-2 record of ``v`` trained ``epochs`` epochs with ``seed``; ``collapsed``
     makes it a network that predicts the digit 1 for every image (11.35% accuracy), and
     ``fixed_epochs`` one told to train ``epochs`` epochs (``config.epochs``) instead of a budget."""
     rng = np.random.default_rng(zlib.crc32(f"{v.name}|{seed}".encode()))
@@ -56,10 +56,13 @@ def make_record(
         "seed": seed,
         "status": status,
         "model": {"family": v.family, "params": dict(v.params), "parameters": PARAMETERS.get(v.family, 1000)},
-        "config": {"dataset": DEFAULTS.dataset, "batch_size": DEFAULTS.batch_size, "optimizer": DEFAULTS.optimizer,
+        "classes": 10,
+        "engine": "fixture",
+        "config": {"problem": "classify", "schedule": "none", "init": "default", "dataset": DEFAULTS.dataset, "batch_size": DEFAULTS.batch_size, "optimizer": DEFAULTS.optimizer,
                    "lr": DEFAULTS.lr, "loss": DEFAULTS.loss, "budget_s": DEFAULTS.budget_s,
                    "val_split_seed": DEFAULTS.val_split_seed, **({"epochs": epochs} if fixed_epochs else {})},
-        "flops": {"per_step_profiler": profiler, "per_step_complete": complete, "steps_per_epoch": steps},
+        "flops": {"per_step_profiler": profiler, "per_step_complete": complete, "steps_per_epoch": steps,
+                  "profiler_complete": True},
         "timed_epoch_s": 0.012,
         "environment": {"device": device, "torch": "2.13.0", "python": "3.11.2", "code_version": "fixture"},
         "epochs": {
@@ -74,6 +77,7 @@ def make_record(
         # predicted-class counts on the 8,000 validation images; a diverged net predicts one class
         "val_prediction_counts": ([8_000] + [0] * 9 if status == "diverged"
                                   else [0, 8_000] + [0] * 8 if collapsed else [800] * 10),
+        "predictions": None,
     }
     if status == "diverged":
         record["epochs"]["val_accuracy"][-1] = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
@@ -20,14 +21,18 @@ def valid_record() -> dict:
         "status": "complete",
         "model": {"family": "SimpleNet2", "params": {"activation": "ReLU", "depth": 0, "width": 100},
                   "parameters": 79_510},
-        "config": DEFAULTS.as_dict(),
-        "flops": {"per_step_profiler": 31_960_000, "per_step_complete": 31_960_000, "steps_per_epoch": 600},
+        "classes": 10,
+        "engine": "hand-step",
+        "config": {"problem": "classify", "schedule": "none", "init": "default", **DEFAULTS.as_dict()},
+        "flops": {"per_step_profiler": 31_960_000, "per_step_complete": 31_960_000, "steps_per_epoch": 600,
+                  "profiler_complete": True},
         "timed_epoch_s": 0.5,
         "environment": {"device": "cpu", "torch": "2.13.0", "python": "3.11.7", "code_version": "abc"},
         "epochs": {"epoch": [1, 2], "train_loss": [2.01, 1.5], "val_loss": [1.62, 1.2],
                    "val_accuracy": [0.388, 0.61], "seconds": [0.5, 0.5],
                    "cumulative_flops": [19_176_000_000, 38_352_000_000]},
         "val_prediction_counts": [800] * 10,
+        "predictions": None,
         "test_accuracy": 0.6,
     }
 
@@ -152,3 +157,67 @@ def test_a_run_is_collapsed_when_one_class_takes_99_percent_of_the_predictions()
     assert not records.collapsed(record)
     record["val_prediction_counts"] = None  # no epoch finished yet: nothing to judge
     assert not records.collapsed(record)
+
+
+# --- schema 2 -----------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_committed_record_reads_as_the_current_schema():
+    files = records.record_files(ROOT / "runs")
+    assert files, "runs/ holds committed records"
+    for path in files:
+        record = records.load_record(path)
+        assert record["schema"] == records.SCHEMA and record["classes"] == 10, path
+
+
+def test_update_to_2_adds_what_version_1_left_implicit_and_changes_nothing_else():
+    old = valid_record()
+    for key in ("classes", "engine", "predictions"):
+        del old[key]
+    for key in ("problem", "schedule", "init"):
+        del old["config"][key]
+    del old["flops"]["profiler_complete"]
+    old["schema"] = 1
+    new = records.parse_record(json.dumps(old))
+    assert new["schema"] == 2 and new["classes"] == 10 and new["engine"] == "unrecorded"
+    assert new["predictions"] is None and new["flops"]["profiler_complete"] is True
+    assert (new["config"]["problem"], new["config"]["schedule"], new["config"]["init"]) == ("classify", "none",
+                                                                                           "default")
+    for key, value in old.items():
+        if key not in ("schema", "config", "flops"):
+            assert new[key] == value, key
+    assert {k: new["config"][k] for k in old["config"]} == old["config"]
+
+
+def test_a_problem_may_add_metric_columns_that_are_validated_like_the_fixed_ones(tmp_path):
+    record = valid_record()
+    record["epochs"]["val_digit_accuracy"] = [0.5, 0.7]
+    path = records.write_record(tmp_path / "r.json", record)
+    assert records.metric_columns(records.load_record(path)) == ["val_digit_accuracy"]
+    for bad, field in (([0.5], "epochs"), ([0.5, "high"], "epochs.val_digit_accuracy[1]")):
+        record["epochs"]["val_digit_accuracy"] = bad
+        assert _error_for(tmp_path, record).field == field
+    del record["epochs"]["val_digit_accuracy"]
+    record["epochs"]["Val Accuracy!"] = [1, 2]
+    assert _error_for(tmp_path, record).field == "epochs.Val Accuracy!"
+
+
+def test_per_image_predictions_round_trip_and_must_fit_the_split_and_the_classes(tmp_path):
+    record = valid_record()
+    record["data"] = {"source": "idx files", "train_images": 60_000, "val_images": 4, "test_images": 2}
+    record["predictions"] = {"val": records.encode_classes([7, 2, 1, 0]), "test": records.encode_classes([4, 9])}
+    loaded = records.load_record(records.write_record(tmp_path / "r.json", record))
+    assert list(records.decode_classes(loaded["predictions"]["val"])) == [7, 2, 1, 0]
+    cases = {
+        "predictions.val": {"val": records.encode_classes([7, 2, 1]), "test": records.encode_classes([4, 9])},
+        "predictions.test": {"val": records.encode_classes([7, 2, 1, 0]), "test": records.encode_classes([4, 10])},
+    }
+    for field, predictions in cases.items():
+        record["predictions"] = predictions
+        assert _error_for(tmp_path, record).field == field
+    record["predictions"] = {"val": "not base64!", "test": ""}
+    assert _error_for(tmp_path, record).field == "predictions.val"
+    record["predictions"] = {"val": ""}
+    assert _error_for(tmp_path, record).field == "predictions"

@@ -14,11 +14,19 @@ Layout choices, and why:
 - Files are written atomically (temp file, fsync, rename, fsync of the folder): after a crash
   at any moment a record is either its old version or its new one.
 - A record with another schema version is refused with a message that says what to do; old
-  versions are brought forward by functions named ``update_to_N`` (none yet: this is version 1).
+  versions are brought forward by functions named ``update_to_N``, in memory: a committed
+  record is never rewritten just to migrate it.
+
+Schema 2 (over 1) makes the record open to other problems and recipes: the number of
+``classes``, the ``engine`` that trained the run, ``config.problem``, ``config.schedule`` and
+``config.init``, ``flops.profiler_complete``, extra per-epoch metric columns beside the fixed ones,
+and ``predictions``: the final model's predicted class of every validation and test image.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import os
@@ -28,10 +36,12 @@ from typing import Any, Iterable
 
 from battleground.core.values import is_number, is_whole, lookup
 
-SCHEMA = 1
+SCHEMA = 2
 STATUSES = ("running", "complete", "diverged", "interrupted")
-CLASSES = 10  # every data set so far has ten classes
+# Every record has these columns; a problem may add metric columns of its own (``val_<metric>``).
 EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "cumulative_flops")
+_COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PREDICTION_SPLITS = ("val", "test")
 # runs/benchmarks/ holds ``battleground bench`` results (battleground/core/benchmarks.py), not run
 # records: no investigation may take its name, and listing every investigation skips it.
 BENCHMARKS_FOLDER = "benchmarks"
@@ -41,6 +51,7 @@ _NUM = "a number"
 _STR = "a string"
 _DICT = "an object"
 _OPT_NUM = "a number or null"
+_BOOL = "true or false"
 
 # (dotted field, what it must be). Checked in this order, so the first problem named is the
 # outermost one.
@@ -54,11 +65,16 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("model.family", _STR),
     ("model.params", _DICT),
     ("model.parameters", _INT),
+    ("classes", _INT),
+    ("engine", _STR),
     ("config", _DICT),
+    ("config.problem", _STR),
     ("config.dataset", _STR),
     ("config.batch_size", _INT),
     ("config.optimizer", _STR),
     ("config.lr", _NUM),
+    ("config.schedule", _STR),
+    ("config.init", _STR),
     ("config.loss", _STR),
     ("config.budget_s", _NUM),
     ("config.val_split_seed", _INT),
@@ -66,6 +82,7 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("flops.per_step_profiler", _INT),
     ("flops.per_step_complete", _INT),
     ("flops.steps_per_epoch", _INT),
+    ("flops.profiler_complete", _BOOL),
     ("timed_epoch_s", _OPT_NUM),
     ("environment", _DICT),
     ("environment.device", _STR),
@@ -136,6 +153,8 @@ def _is(value: Any, expected: str) -> bool:
         return isinstance(value, str)
     if expected == _DICT:
         return isinstance(value, dict)
+    if expected == _BOOL:
+        return isinstance(value, bool)
     return value in STATUSES  # the status field
 
 
@@ -149,8 +168,11 @@ def validate(record: Any, path: Path | str = "<record>") -> dict:
             raise RecordError(path, dotted, f"{expected} (the field is missing)")
         if not _is(value, expected):
             raise RecordError(path, dotted, expected, value)
+    if record["classes"] < 2:
+        raise RecordError(path, "classes", "a whole number >= 2", record["classes"])
     _validate_epochs(record, path)
     _validate_prediction_counts(record, path)
+    _validate_predictions(record, path)
     if record["status"] == "complete" and record["test_accuracy"] is None:
         raise RecordError(path, "test_accuracy", "a number once status is 'complete'", None)
     return record
@@ -160,7 +182,7 @@ def _validate_prediction_counts(record: dict, path: Path | str) -> None:
     # How often each class was predicted on validation after the latest epoch: a network that
     # collapsed to one class shows as a single non-zero count. Null until an epoch has finished.
     name = "val_prediction_counts"
-    expected = f"a list of {CLASSES} whole numbers >= 0"
+    expected = f"a list of {record['classes']} whole numbers >= 0 (one per class)"
     if name not in record:
         raise RecordError(path, name, f"{expected} or null (the field is missing)")
     counts = record[name]
@@ -168,15 +190,65 @@ def _validate_prediction_counts(record: dict, path: Path | str) -> None:
         if record["status"] == "complete":
             raise RecordError(path, name, f"{expected} once status is 'complete'", None)
         return
-    if not (isinstance(counts, list) and len(counts) == CLASSES
+    if not (isinstance(counts, list) and len(counts) == record["classes"]
             and all(is_whole(c) and c >= 0 for c in counts)):
         raise RecordError(path, name, expected, counts)
+
+
+def _validate_predictions(record: dict, path: Path | str) -> None:
+    # The final model's class for every validation and test image, one byte each (base64), so
+    # the site can compare models image by image; null until the run is complete.
+    name = "predictions"
+    expected = "null or an object with 'val' and 'test': base64 text of one byte per image"
+    if name not in record:
+        raise RecordError(path, name, f"{expected} (the field is missing)")
+    found = record[name]
+    if found is None:
+        return
+    if not (isinstance(found, dict) and set(found) == set(PREDICTION_SPLITS)):
+        raise RecordError(path, name, expected, found)
+    images = record.get("data") if isinstance(record.get("data"), dict) else {}
+    for split in PREDICTION_SPLITS:
+        try:
+            classes = decode_classes(found[split])
+        except ValueError:
+            raise RecordError(path, f"{name}.{split}", "base64 text of one byte per image", found[split]) from None
+        count = images.get(f"{split}_images")
+        if is_whole(count) and len(classes) != count:
+            raise RecordError(path, f"{name}.{split}", f"one class for each of the {count} {split} images "
+                              f"(data.{split}_images)", f"{len(classes)} classes")
+        if classes and max(classes) >= record["classes"]:
+            raise RecordError(path, f"{name}.{split}", f"classes below {record['classes']}", max(classes))
+
+
+def encode_classes(classes: Iterable[int]) -> str:
+    """Predicted classes (each 0-255) as compact text for a record: base64 of one byte each."""
+    return base64.b64encode(bytes(classes)).decode("ascii")
+
+
+def decode_classes(text: Any) -> bytes:
+    """The classes :func:`encode_classes` wrote, as ``bytes`` (index it for an image's class);
+    ``ValueError`` if ``text`` is not such text."""
+    if not isinstance(text, str):
+        raise ValueError("not a string")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as error:
+        raise ValueError(str(error)) from None
+
+
+def metric_columns(record: dict) -> list[str]:
+    """The record's per-epoch columns beyond the fixed ones: metrics its problem adds, sorted."""
+    return sorted(name for name in record["epochs"] if name not in EPOCH_COLUMNS)
 
 
 def _validate_epochs(record: dict, path: Path | str) -> None:
     columns = record["epochs"]
     lengths = set()
-    for name in EPOCH_COLUMNS:
+    for name in columns:
+        if name not in EPOCH_COLUMNS and not (isinstance(name, str) and _COLUMN_NAME.match(name)):
+            raise RecordError(path, f"epochs.{name}", "a column name of lower-case letters, digits and '_'")
+    for name in (*EPOCH_COLUMNS, *metric_columns(record)):
         values = columns.get(name, ...)
         if values is ...:
             raise RecordError(path, f"epochs.{name}", "a list (the column is missing)")
@@ -187,7 +259,7 @@ def _validate_epochs(record: dict, path: Path | str) -> None:
                 raise RecordError(path, f"epochs.{name}[{i}]", "a number or null", value)
         lengths.add(len(values))
     if len(lengths) > 1:
-        counts = {name: len(columns[name]) for name in EPOCH_COLUMNS}
+        counts = {name: len(values) for name, values in columns.items()}
         raise RecordError(path, "epochs", "columns of equal length", counts)
     if columns["epoch"] != list(range(1, len(columns["epoch"]) + 1)):
         raise RecordError(path, "epochs.epoch", "1, 2, 3, … in order", columns["epoch"][:5])
@@ -196,7 +268,22 @@ def _validate_epochs(record: dict, path: Path | str) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 # Migrations: ``update_to_N(record) -> record`` brings a version N-1 record to version N.
-MIGRATIONS: dict[int, Any] = {}
+
+
+def update_to_2(record: dict) -> dict:
+    """Schema 1 -> 2, unchanged in meaning: every version-1 run is a ten-class MNIST-shaped
+    classifier trained with a constant learning rate from PyTorch's default initialisation;
+    which step trained it was not recorded; the profiler counted every layer's forward pass
+    (linear and 2-D convolution layers only); no per-image predictions were kept."""
+    config = {"problem": "classify", "schedule": "none", "init": "default", **record.get("config", {})}
+    flops = record.get("flops")
+    if isinstance(flops, dict):
+        flops = {"profiler_complete": True, **flops}
+    return {**record, "schema": 2, "classes": 10, "engine": "unrecorded", "config": config, "flops": flops,
+            "predictions": None}
+
+
+MIGRATIONS: dict[int, Any] = {2: update_to_2}
 
 
 def _upgrade(record: dict, path: Path | str) -> dict:
@@ -316,4 +403,4 @@ def epoch_rows(record: dict) -> Iterable[dict]:
     """The per-epoch columns as rows, for code that thinks in epochs."""
     columns = record["epochs"]
     for i in range(len(columns["epoch"])):
-        yield {name: columns[name][i] for name in EPOCH_COLUMNS}
+        yield {name: values[i] for name, values in columns.items()}

@@ -209,13 +209,16 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
             "params": models.full_params(task.variant),
             "parameters": models.parameter_count(state.model),
         },
-        "config": task.config.as_dict(),
+        "classes": models.CLASSES,
+        "engine": "hand-step" if isinstance(state.step, hand_step.HandStep) else "autograd",
+        "config": {"problem": "classify", "schedule": "none", "init": "default", **task.config.as_dict()},
         "data": {"source": splits.source, "train_images": n_train,
                  "val_images": len(splits.val_y), "test_images": len(splits.test_y)},
         "flops": {
             "per_step_profiler": step.profiler,
             "per_step_complete": step.complete,
             "steps_per_epoch": math.ceil(n_train / task.config.batch_size),
+            "profiler_complete": True,
         },
         "timed_epoch_s": timed_epoch_s,
         "epochs_planned": epochs_planned,
@@ -224,6 +227,7 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
         "finished": None,
         "epochs": {name: [] for name in records.EPOCH_COLUMNS},
         "val_prediction_counts": None,
+        "predictions": None,
         "test_accuracy": None,
     }
 

@@ -1,0 +1,89 @@
+"""The package's two sides: nothing in ``battleground/core/`` or ``battleground/site/`` (nor
+``experiments/``, which the site imports, nor ``build.py``) reaches torch or the torch side
+(``battleground.train``), directly or through another module of the project.
+
+The imports are read from the source with ``ast``, every ``import`` statement at any depth
+(a function-level import counts too), so the check holds for code paths no test happens to run.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TORCH_FREE = ("battleground/core", "battleground/site", "experiments")
+FORBIDDEN = ("torch", "battleground.train")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, absolute names, with ``from X import y`` giving X and X.y."""
+    found: set[str] = set()
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def project_module(name: str) -> Path | None:
+    for candidate in (ROOT / (name.replace(".", "/") + ".py"), ROOT / name.replace(".", "/") / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def chain_to_forbidden(start: Path) -> list[str] | None:
+    """The import chain from ``start`` to a forbidden module, or None."""
+    seen, todo = {start}, [(start, [module_name(start)])]
+    while todo:
+        path, chain = todo.pop()
+        for name in sorted(imports(path)):
+            if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN):
+                return [*chain, name]
+            target = project_module(name)
+            if target is not None and target not in seen:
+                seen.add(target)
+                todo.append((target, [*chain, name]))
+    return None
+
+
+def torch_free_files() -> list[Path]:
+    files = [ROOT / "build.py"]
+    for folder in TORCH_FREE:
+        files += sorted((ROOT / folder).rglob("*.py"))
+    return files
+
+
+def test_core_site_and_experiments_never_reach_torch_or_the_torch_side():
+    offenders = {}
+    for path in torch_free_files():
+        chain = chain_to_forbidden(path)
+        if chain:
+            offenders[str(path.relative_to(ROOT))] = " -> ".join(chain)
+    assert not offenders, offenders
+
+
+def test_the_walk_finds_a_forbidden_import_through_another_module(tmp_path, monkeypatch):
+    # The guard itself must be able to fail: a torch-free-looking module that imports one that
+    # imports the torch side is caught, with the chain.
+    fake = tmp_path / "pkg"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("", encoding="utf-8")
+    (fake / "a.py").write_text("def f():\n    from . import b\n", encoding="utf-8")
+    (fake / "b.py").write_text("from battleground.train import loop\n", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert chain_to_forbidden(fake / "a.py") == ["pkg.a", "pkg.b", "battleground.train"]
