@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from battleground.core.records import BENCHMARKS_FOLDER
+from battleground.core.records import RESERVED_FOLDERS
 from battleground.core.spec import Investigation
 
 
@@ -39,8 +39,8 @@ def discover() -> dict[str, Investigation]:
                 f"experiments/{info.name}.py: INVESTIGATION.name is {investigation.name!r}; "
                 f"expected {expected!r} (the module's name with '-' for '_')"
             )
-        if investigation.name == BENCHMARKS_FOLDER:
-            raise ValueError(f"experiments/{info.name}.py: runs/{BENCHMARKS_FOLDER}/ holds benchmark results; "
+        if investigation.name in RESERVED_FOLDERS:
+            raise ValueError(f"experiments/{info.name}.py: runs/{investigation.name}/ holds no run records; "
                              "name the investigation otherwise")
         found[investigation.name] = investigation
     return found

@@ -45,6 +45,9 @@ PREDICTION_SPLITS = ("val", "test")
 # runs/benchmarks/ holds ``battleground bench`` results (battleground/core/benchmarks.py), not run
 # records: no investigation may take its name, and listing every investigation skips it.
 BENCHMARKS_FOLDER = "benchmarks"
+# runs/splits/ holds the validation/test split indices (battleground/core/splits.py), not records.
+SPLITS_FOLDER = "splits"
+RESERVED_FOLDERS = (BENCHMARKS_FOLDER, SPLITS_FOLDER)
 
 _INT = "a whole number"
 _NUM = "a number"
@@ -327,7 +330,7 @@ def record_files(runs_dir: Path | str, investigation: str | None = None) -> list
     benchmark results in ``runs/benchmarks/`` are not records."""
     root = Path(runs_dir)
     folders = [root / investigation] if investigation else sorted(
-        p for p in root.glob("*") if p.is_dir() and p.name != BENCHMARKS_FOLDER)
+        p for p in root.glob("*") if p.is_dir() and p.name not in RESERVED_FOLDERS)
     return sorted(f for folder in folders if folder.is_dir() for f in folder.glob("*.json"))
 
 

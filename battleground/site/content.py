@@ -563,7 +563,7 @@ def read_context(
     data = {name: load_investigation(spec, runs_dir, warnings) for name, spec in investigations.items()}
     if runs_dir.is_dir():
         for folder in sorted(p for p in runs_dir.iterdir()
-                             if p.is_dir() and p.name not in data and p.name != records.BENCHMARKS_FOLDER):
+                             if p.is_dir() and p.name not in data and p.name not in records.RESERVED_FOLDERS):
             warnings.append(f"{folder}: runs of an investigation not declared in experiments/; ignored")
     pages = sorted((read_page(p, data) for p in sorted(src.glob("*.md"))), key=lambda p: (p.order, p.slug))
     if not any(p.slug == "index" for p in pages):

@@ -10,7 +10,6 @@ per-batch copies.
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,32 +18,12 @@ import numpy as np
 import torch
 
 from battleground.core.config import TrainConfig
+from battleground.core.idx import (  # noqa: F401 - the IDX reader, re-exported for the torch side
+    IDX_FILES, IMAGE_MAGIC, IMAGE_SIDE, LABEL_MAGIC, Arrays, DataError, idx_folder, load_idx, read_idx,
+)
 
 DATA_DIR_ENV = "BATTLEGROUND_DATA_DIR"
 HUB_REPOS = {"mnist": "ylecun/mnist", "fashion-mnist": "zalando-datasets/fashion_mnist"}
-IDX_FILES = {  # array name -> standard IDX file name (optionally with .gz)
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
-IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049  # IDX: unsigned bytes, 3 dims / 1 dim
-IMAGE_SIDE = 28
-
-
-class DataError(Exception):
-    """Data that cannot be loaded, naming the file or folder and what was expected."""
-
-
-@dataclass(frozen=True)
-class Arrays:
-    """A data set as loaded: uint8 images (N, 28, 28) and uint8 labels (N,), train and test."""
-
-    train_images: np.ndarray
-    train_labels: np.ndarray
-    test_images: np.ndarray
-    test_labels: np.ndarray
-    source: str  # where it came from, for the run record: "idx files" or "huggingface:<repo>"
 
 
 @dataclass(frozen=True)
@@ -59,75 +38,6 @@ class Splits:
     test_x: torch.Tensor
     test_y: torch.Tensor
     source: str
-
-
-# --- IDX files ----------------------------------------------------------------------------------
-
-
-def read_idx(path: Path, magic: int) -> np.ndarray:
-    """The uint8 array in one IDX file (gzipped if its name ends in .gz), checked against ``magic``."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as error:  # gzip raises these for a truncated or non-gzip file
-        raise DataError(f"{path}: cannot read the file ({error})") from None
-    dims = 3 if magic == IMAGE_MAGIC else 1
-    header_size = 4 * (1 + dims)
-    if len(raw) < header_size:
-        raise DataError(f"{path}: expected an IDX header of {header_size} bytes, found {len(raw)} bytes")
-    header = np.frombuffer(raw, dtype=">i4", count=1 + dims)
-    if header[0] != magic:
-        kind = "images" if magic == IMAGE_MAGIC else "labels"
-        raise DataError(f"{path}: expected IDX magic number {magic} ({kind}), found {header[0]}")
-    shape = tuple(int(d) for d in header[1:])
-    if dims == 3 and shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise DataError(f"{path}: expected {IMAGE_SIDE}x{IMAGE_SIDE} images, found {shape[1]}x{shape[2]}")
-    expected_size = header_size + int(np.prod(shape))
-    if len(raw) != expected_size:
-        raise DataError(
-            f"{path}: expected {expected_size} bytes for {'x'.join(map(str, shape))} values, "
-            f"found {len(raw)} bytes"
-        )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
-
-
-def _idx_file(folder: Path, name: str) -> Path | None:
-    for candidate in (folder / name, folder / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def idx_folder(data_dir: Path | str, dataset: str) -> Path:
-    """The folder holding ``dataset``'s IDX files: ``data_dir`` itself, or its subfolder ``dataset``."""
-    root = Path(data_dir)
-    for folder in (root, root / dataset):
-        if _idx_file(folder, IDX_FILES["train_images"]) is not None:
-            return folder
-    expected = ", ".join(f"{name}[.gz]" for name in IDX_FILES.values())
-    raise DataError(
-        f"{root}: expected the IDX files {expected} in this folder or in its subfolder {dataset}/"
-    )
-
-
-def load_idx(folder: Path | str) -> Arrays:
-    """A data set from a folder of the four standard IDX files."""
-    folder = Path(folder)
-    arrays = {}
-    for key, name in IDX_FILES.items():
-        path = _idx_file(folder, name)
-        if path is None:
-            raise DataError(f"{folder}: expected the file {name} or {name}.gz, found neither")
-        arrays[key] = read_idx(path, IMAGE_MAGIC if key.endswith("images") else LABEL_MAGIC)
-    for part in ("train", "test"):
-        images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
-        if len(images) != len(labels):
-            raise DataError(
-                f"{folder}: expected as many {part} labels as {part} images, "
-                f"found {len(labels)} labels for {len(images)} images"
-            )
-    return Arrays(**arrays, source="idx files")
 
 
 # --- Hugging Face hub ---------------------------------------------------------------------------
@@ -172,18 +82,25 @@ def _labels(array: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.tensor(array, device=device).long()
 
 
-def make_splits(arrays: Arrays, config: TrainConfig, device: torch.device | str) -> Splits:
-    """Train (the first ``config.train_size`` images, if set), validation and test tensors on
-    ``device``. The test images are split by a permutation seeded with ``config.val_split_seed``,
-    so every run validates on the same images."""
-    device = torch.device(device)
-    n_test = len(arrays.test_images)
+def split_indices(n_test: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the ``n_test`` test images validate and which test: a permutation seeded with
+    ``config.val_split_seed``. It is a ``torch.randperm``, as in every record so far; the site,
+    which has no torch, reads the indices from the file :func:`battleground.core.splits.write`
+    keeps beside the runs."""
     if config.val_size + config.test_size > n_test:
         raise DataError(
             f"val_size {config.val_size} + test_size {config.test_size} exceed the {n_test} test images"
         )
     order = torch.randperm(n_test, generator=torch.Generator().manual_seed(config.val_split_seed)).numpy()
-    val, test = order[: config.val_size], order[config.val_size : config.val_size + config.test_size]
+    return order[: config.val_size], order[config.val_size : config.val_size + config.test_size]
+
+
+def make_splits(arrays: Arrays, config: TrainConfig, device: torch.device | str) -> Splits:
+    """Train (the first ``config.train_size`` images, if set), validation and test tensors on
+    ``device``. The test images are split by a permutation seeded with ``config.val_split_seed``,
+    so every run validates on the same images."""
+    device = torch.device(device)
+    val, test = split_indices(len(arrays.test_images), config)
     train = slice(None, config.train_size)
     return Splits(
         train_x=_images(arrays.train_images[train], device),

@@ -14,6 +14,7 @@ import torch
 
 from battleground.train import batched, checkpoint, data, models, loop
 from battleground.core import lock, records
+from battleground.core import splits as split_file
 from battleground.core.spec import Task
 
 
@@ -90,6 +91,8 @@ def run_local(
             key = (config.dataset, config.train_size, config.val_split_seed, config.val_size, config.test_size)
             if key not in splits:
                 splits[key] = data.make_splits(arrays[config.dataset], config, device)
+                val, test = data.split_indices(len(arrays[config.dataset].test_images), config)
+                split_file.write(split_file.for_config(runs_dir, config), val.tolist(), test.tolist())
             model = models.build(todo_tasks[0].variant)
             if len(todo_tasks) > 1 and (batched.supports(model) if batch else batched.worth_batching(model, device)):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)

@@ -1,0 +1,65 @@
+"""The validation/test split, as a file the site can read without torch.
+
+Every run validates on ``val_size`` of a data set's test images and keeps ``test_size`` more as
+its held-out test set, chosen by a ``torch.randperm`` seeded with ``val_split_seed``
+(``battleground.train.data.split_indices``). The trainer writes those indices once per
+(data set, seed, sizes) to ``runs/splits/<dataset>-seed<seed>-val<n>-test<n>.json`` and checks
+them on every later run, so a record's per-image predictions (``predictions.val[i]``) can be
+matched to image ``val[i]`` of the IDX test images (``battleground.core.idx``) by code without
+torch. The file is derived data, but committed: it is what makes the records readable alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from battleground.core.records import SPLITS_FOLDER, FieldError, atomic_write_bytes, parse_json, read_text
+from battleground.core.values import is_whole
+
+SCHEMA = 1
+
+
+class SplitError(FieldError):
+    """A split file that cannot be used, or one that disagrees with the split being trained."""
+
+
+def split_path(runs_dir: Path | str, dataset: str, seed: int, val_size: int, test_size: int) -> Path:
+    """Where the split of ``dataset`` with this seed and these sizes is kept."""
+    return Path(runs_dir) / SPLITS_FOLDER / f"{dataset}-seed{seed}-val{val_size}-test{test_size}.json"
+
+
+def for_config(runs_dir: Path | str, config) -> Path:
+    """The split file of a training config (or a record's ``config`` dict)."""
+    get = config.get if isinstance(config, dict) else lambda key: getattr(config, key)
+    return split_path(runs_dir, get("dataset"), get("val_split_seed"), get("val_size"), get("test_size"))
+
+
+def read(path: Path | str) -> dict[str, list[int]]:
+    """``{"val": [...], "test": [...]}``: indices into the data set's test images."""
+    found = parse_json(read_text(path, SplitError), path, SplitError)
+    if not isinstance(found, dict) or found.get("schema") != SCHEMA:
+        raise SplitError(path, "schema", f"a split file of version {SCHEMA}", found.get("schema")
+                         if isinstance(found, dict) else type(found).__name__)
+    for part in ("val", "test"):
+        values = found.get(part)
+        if not (isinstance(values, list) and all(is_whole(i) and i >= 0 for i in values)):
+            raise SplitError(path, part, "a list of image indices (whole numbers >= 0)")
+    if set(found["val"]) & set(found["test"]) or len(set(found["val"])) != len(found["val"]):
+        raise SplitError(path, "val", "indices that appear once and never in test")
+    return {"val": found["val"], "test": found["test"]}
+
+
+def write(path: Path | str, val: list[int], test: list[int]) -> Path:
+    """Keep this split at ``path``; if a file is there, it must hold the same indices (a split that
+    changed under committed records would pair their predictions with other images)."""
+    path = Path(path)
+    if path.exists():
+        kept = read(path)
+        if kept != {"val": list(val), "test": list(test)}:
+            raise SplitError(path, "val", "the indices this run splits the data into; the split changed, so "
+                             "records trained before and after it validate on different images")
+        return path
+    text = json.dumps({"schema": SCHEMA, "val": list(val), "test": list(test)}, separators=(",", ":"))
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+    return path
