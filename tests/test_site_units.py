@@ -236,3 +236,26 @@ def test_a_where_value_names_a_number_however_yaml_read_it():
     assert not content.Selection(where=(("lr", "1e-2"),)).matches(swept)
     assert not content.Selection(where=(("activation", "1e-3"),)).matches(swept)
     assert content.Selection(where=(("depth", 0),)).matches(swept)
+
+
+def test_a_chart_with_a_run_the_profiler_undercounts_shows_the_complete_count(tmp_path):
+    from battleground.core import records
+    from battleground.site import content
+    from experiments import discover
+    from tests.site_fixtures import write_run
+
+    inv_spec = discover()["activation-functions"]
+    runs = tmp_path / "runs"
+    relu, tanh = variant("SimpleNet2", depth=0, activation="ReLU"), variant("LeNet5", activation="tanh")
+    write_run(runs, inv_spec.name, relu, 1729, epochs=5)
+    path = write_run(runs, inv_spec.name, tanh, 1729, epochs=5)
+    chart = content.ChartDef("c", "t", content.Selection())
+    spec = charts.chart_spec(chart, content.load_investigation(inv_spec, runs, []), "c", 100)
+    assert "profiler count" in spec["x_titles"]["flops"]
+    record = records.load_record(path)
+    record["flops"]["profiler_complete"] = False  # as for a Conv3d net
+    records.write_record(path, record)
+    spec = charts.chart_spec(chart, content.load_investigation(inv_spec, runs, []), "c", 100)
+    assert "complete count" in spec["x_titles"]["flops"]
+    per_epoch = {s["variant"]: s["runs"]["1729"]["flops_per_epoch"] for s in spec["series"]}
+    assert per_epoch[tanh.name] == record["flops"]["per_step_complete"] * record["flops"]["steps_per_epoch"]

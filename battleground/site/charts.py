@@ -191,6 +191,16 @@ def chart_views(chart: ChartDef, variants: Sequence[Variant]) -> list[tuple[str,
     return views
 
 
+def flops_method(chart: ChartDef, runs: Iterable[Run]) -> str:
+    """The FLOP count a chart's x axis shows: the one the page asks for, except that a chart with a
+    run whose profiler count misses layers (``flops.profiler_complete`` false: the profiler counts
+    no ``Conv1d`` or ``Conv3d``) shows the complete count for every run, so no curve sits at a
+    fraction of its compute and all curves stay comparable."""
+    if chart.flops == "profiler" and any(not r.record["flops"]["profiler_complete"] for r in runs):
+        return "complete"
+    return chart.flops
+
+
 def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int,
                first_view_only: bool = False) -> dict:
     """Everything the browser needs to draw one chart: settings, views and downsampled curves.
@@ -206,6 +216,7 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
     shown = {v.name for _, _, vs in views for v in vs}
     longest = max((len(r.record["epochs"]["epoch"]) for _, runs in selected for r in runs), default=0)
     grid = log_indices(longest, points)
+    method = flops_method(chart, (r for _, runs in selected for r in runs))
     series, index_of = [], {}
     for variant, runs in selected:
         if not runs or variant.name not in shown:
@@ -217,7 +228,7 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
             "variant": variant.name,
             "name_html": plotly_text(variant.name),
             "lengths": lengths,
-            "runs": {str(r.record["seed"]): page_run(r.record, keep, chart.flops) for r in runs},
+            "runs": {str(r.record["seed"]): page_run(r.record, keep, method) for r in runs},
         })
     view_specs = []
     for param, label, variants in views:
@@ -233,7 +244,7 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
         "y": chart.y,
         "seed": str(chart.seed),
         "seeds": [str(s) for s in inv.spec.seeds],
-        "x_titles": {k: v.format(method=chart.flops) for k, v in X_TITLES.items()},
+        "x_titles": {k: v.format(method=method) for k, v in X_TITLES.items()},
         "nines": nines_ticks(),
         "acc_scale": ACC_SCALE,
         "seconds_stride": SECONDS_STRIDE,
