@@ -30,7 +30,7 @@ from battleground.core.values import is_number, is_whole, lookup
 
 SCHEMA = 1
 STATUSES = ("running", "complete", "diverged", "interrupted")
-CLASSES = 10  # every data set so far has ten classes
+CLASSES = 10  # a record's classes when it does not say (top-level "classes"; digit pairs have 2)
 EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "cumulative_flops")
 # runs/benchmarks/ holds ``battleground bench`` results (battleground/core/benchmarks.py), not run
 # records: no investigation may take its name, and listing every investigation skips it.
@@ -160,7 +160,8 @@ def _validate_prediction_counts(record: dict, path: Path | str) -> None:
     # How often each class was predicted on validation after the latest epoch: a network that
     # collapsed to one class shows as a single non-zero count. Null until an epoch has finished.
     name = "val_prediction_counts"
-    expected = f"a list of {CLASSES} whole numbers >= 0"
+    classes = record.get("classes", CLASSES)
+    expected = f"a list of {classes} whole numbers >= 0"
     if name not in record:
         raise RecordError(path, name, f"{expected} or null (the field is missing)")
     counts = record[name]
@@ -168,7 +169,7 @@ def _validate_prediction_counts(record: dict, path: Path | str) -> None:
         if record["status"] == "complete":
             raise RecordError(path, name, f"{expected} once status is 'complete'", None)
         return
-    if not (isinstance(counts, list) and len(counts) == CLASSES
+    if not (isinstance(counts, list) and len(counts) == classes
             and all(is_whole(c) and c >= 0 for c in counts)):
         raise RecordError(path, name, expected, counts)
 
