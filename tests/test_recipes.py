@@ -234,3 +234,14 @@ def test_a_declaration_naming_what_the_catalogue_lacks_is_one_line_naming_the_mo
     assert err.count("\n") == 1, err
     assert err.startswith(f"battleground: error: {tmp_path / 'bad_recipe.py'}: ")
     assert named in err and choices in err
+
+
+def test_a_results_table_shows_the_recipe_only_where_it_varies():
+    from battleground.site import tables
+
+    plain, adam = tables.recipe({"optimizer": "SGD"}), tables.recipe(
+        {"optimizer": "Adam", "schedule": "StepLR", "step_size": 20, "gamma": None, "init": "kaiming", "zero_bias": True})
+    assert adam == {"optimizer": "Adam", "schedule": "StepLR, x0.1 every 20 epochs", "init": "kaiming, zero biases"}
+    assert [key for key, _, _ in tables.columns([plain, plain])] == [key for key, _, _ in tables.COLUMNS]
+    shown = [key for key, _, _ in tables.columns([plain, adam | {"schedule": "none", "init": "default"}])]
+    assert shown[:3] == ["variant", "optimizer", "seed"] and "schedule" not in shown
