@@ -131,12 +131,28 @@ def test_list_into_a_pipe_that_closes_early_ends_quietly():
 
 def test_a_parameter_the_model_lacks_is_one_clear_line_naming_the_experiment(tmp_path, capsys, monkeypatch):
     import experiments
-    from battleground.core.spec import Investigation, variant
+    from battleground.core.spec import Investigation, Variant
 
-    typo = Investigation(INVESTIGATION, "?", variants=(variant("SimpleNet2", depht=3, activation="ReLU"),))
+    # variant() refuses the typo where it is written (tests/test_recipes.py); a Variant made
+    # directly is still checked before anything trains.
+    typo = Investigation(INVESTIGATION, "?", variants=(Variant("SimpleNet2", (("activation", "ReLU"), ("depht", 3))),))
     monkeypatch.setattr(experiments, "get", lambda name: typo)
     assert main(["run", INVESTIGATION, "--device", "cpu", "--runs-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("battleground: error: experiments/activation_functions.py: variant "
                           "SimpleNet2[activation=ReLU,depht=3]: ") and "SimpleNet2 takes depth" in err
     assert err.count("\n") == 1 and not any(tmp_path.iterdir())  # nothing trained, nothing written
+
+
+def test_a_typo_in_an_experiment_module_is_one_line_naming_the_module(tmp_path, capsys, monkeypatch):
+    import experiments
+
+    (tmp_path / "typo_check.py").write_text(
+        "from battleground.core.spec import Investigation, variant\n"
+        "INVESTIGATION = Investigation('typo-check', '?', variants=(variant('SimpleNet2', depht=3),))\n")
+    monkeypatch.setenv(experiments.EXTRA_ENV, str(tmp_path))
+    for argv in (["list"], ["run", "typo-check", "--device", "cpu"]):
+        assert main([*argv, "--runs-dir", str(tmp_path / "runs")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"battleground: error: {tmp_path / 'typo_check.py'}: variant SimpleNet2[depht=3]: ")
+        assert "SimpleNet2 takes depth, width, activation" in err and err.count("\n") == 1

@@ -34,6 +34,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
+
 from battleground.core.values import is_number, is_whole, lookup
 
 SCHEMA = 2
@@ -220,24 +222,29 @@ def _validate_predictions(record: dict, path: Path | str) -> None:
         if is_whole(count) and len(classes) != count:
             raise RecordError(path, f"{name}.{split}", f"one class for each of the {count} {split} images "
                               f"(data.{split}_images)", f"{len(classes)} classes")
-        if classes and max(classes) >= record["classes"]:
-            raise RecordError(path, f"{name}.{split}", f"classes below {record['classes']}", max(classes))
+        if len(classes) and int(classes.max()) >= record["classes"]:
+            raise RecordError(path, f"{name}.{split}", f"classes below {record['classes']}", int(classes.max()))
 
 
 def encode_classes(classes: Iterable[int]) -> str:
-    """Predicted classes (each 0-255) as compact text for a record: base64 of one byte each."""
-    return base64.b64encode(bytes(classes)).decode("ascii")
+    """Predicted classes (whole numbers 0..255, any integer array or list) as compact text for a
+    record: base64 of one byte each (8,000 validation images take 10,668 characters)."""
+    values = np.asarray(list(classes) if not hasattr(classes, "__array__") else classes)
+    if values.ndim != 1 or (values.size and (not np.issubdtype(values.dtype, np.integer)
+                                             or values.min() < 0 or values.max() > 255)):
+        raise ValueError(f"expected a 1-D array of classes 0..255, found {values.dtype} of shape {values.shape}")
+    return base64.b64encode(values.astype(np.uint8).tobytes()).decode("ascii")
 
 
-def decode_classes(text: Any) -> bytes:
-    """The classes :func:`encode_classes` wrote, as ``bytes`` (index it for an image's class);
-    ``ValueError`` if ``text`` is not such text."""
+def decode_classes(text: Any) -> np.ndarray:
+    """The uint8 array :func:`encode_classes` wrote as ``text``; ``ValueError`` if it is not such text."""
     if not isinstance(text, str):
         raise ValueError("not a string")
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as error:
         raise ValueError(str(error)) from None
+    return np.frombuffer(raw, dtype=np.uint8).copy()
 
 
 def metric_columns(record: dict) -> list[str]:

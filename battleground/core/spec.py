@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, TrainConfig
+from battleground.core import catalogue
+from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, TrainConfig, check_setting
 
-FAMILIES = ("SimpleNet2", "LeNet5")
-ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "tanh", "SELU", "GELU")
+FAMILIES = tuple(catalogue.FAMILIES)  # the catalogue's names, for callers that only list them
+ACTIVATIONS = catalogue.ACTIVATIONS
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Variant:
     @property
     def name(self) -> str:
         """The variant's one name, for files, legends and tables: ``SimpleNet2[activation=ReLU,depth=3]``."""
-        inner = ",".join(f"{key}={value}" for key, value in self.params)
+        inner = ",".join(f"{key}={catalogue.format_value(value)}" for key, value in self.params)
         return f"{self.family}[{inner}]"
 
     @property
@@ -54,16 +55,20 @@ class Variant:
 
 
 def variant(family: str, **params) -> Variant:
-    """A variant of ``family``; checks the family, the activation name and any training settings
-    (through :class:`TrainConfig`) here, not at training time."""
-    if family not in FAMILIES:
-        raise ValueError(f"unknown model family {family!r}; known: {', '.join(FAMILIES)}")
-    activation = params.get("activation")
-    if activation is not None and activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}")
-    declared = Variant(family, tuple(sorted(params.items())))
+    """A variant of ``family``; checks the family and its parameters against the catalogue
+    (:mod:`battleground.core.catalogue`) and each training setting (through
+    :func:`~battleground.core.config.check_setting`) here, not at training time. A list value
+    (``widths=[256, 128]``) becomes a tuple, so the variant stays hashable."""
+    params = {key: tuple(value) if isinstance(value, list) else value for key, value in params.items()}
+    declared = Variant(family, tuple(sorted(params.items(), key=lambda item: item[0])))
     try:
-        DEFAULTS.replace(**declared.training)
+        catalogue.check_params(family, declared.model_kwargs)
+    except catalogue.CatalogueError as error:
+        raise ValueError(f"variant {declared.name}: {error}, and a variant may also set the training "
+                         f"settings {', '.join(SETTINGS)}") from None
+    try:
+        for key, value in declared.training.items():
+            check_setting(key, value)
     except ValueError as error:
         raise ValueError(f"variant {declared.name}: {error}") from None
     return declared
@@ -105,6 +110,19 @@ class Investigation:
     seeds: tuple[int, ...] = SEEDS
     config: TrainConfig = DEFAULTS
     smoke: Smoke | None = None
+
+    def __post_init__(self):
+        # Each variant's settings together with the investigation's: a StepLR variant without a
+        # step size, or a SiameseNet on a one-image problem, fails where it is declared.
+        for v in self.variants + (self.smoke.variants if self.smoke else ()):
+            try:
+                config = self.config.replace(**v.training)
+            except ValueError as error:
+                raise ValueError(f"variant {v.name}: {error}") from None
+            problems = catalogue.FAMILIES[v.family].problems
+            if config.problem not in problems:
+                raise ValueError(f"variant {v.name}: {v.family} trains on problem {' or '.join(problems)}, "
+                                 f"not {config.problem!r}; set problem=... in the variant or the config")
 
     def variant_named(self, name: str) -> Variant:
         for candidate in self.variants:

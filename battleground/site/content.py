@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from battleground.core import benchmarks, records
+from battleground.core import benchmarks, catalogue, records
 from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, format_budget
 from battleground.core.spec import Investigation, Variant
 
@@ -174,8 +174,13 @@ def formatted_defaults() -> dict[str, str]:
     return {
         "dataset": {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(d.dataset, d.dataset),
         "batch_size": str(d.batch_size),
+        "problem": f"{d.problem}: {catalogue.PROBLEMS[d.problem].what}",
         "optimizer": d.optimizer,
         "lr": format(d.lr, "g"),
+        "momentum": format(d.momentum, "g"),
+        "weight_decay": "the optimizer's default" if d.weight_decay is None else format(d.weight_decay, "g"),
+        "schedule": f"{d.schedule}: {catalogue.SCHEDULES[d.schedule]}",
+        "init": catalogue.INITS[d.init] + ("; biases zero" if d.zero_bias else ""),
         "loss": d.loss.replace("_", "-"),
         "budget": format_budget(d.budget_s),
         "budget_s": _count(int(d.budget_s)) if float(d.budget_s).is_integer() else str(d.budget_s),
@@ -194,6 +199,7 @@ def formatted_defaults() -> dict[str, str]:
 DEFAULT_ROWS = (
     # (key in formatted_defaults, what it is) for the methodology table, in reading order
     ("dataset", "data set"),
+    ("problem", "problem"),
     ("train_size", "training images used"),
     ("val_size", "validation images (accuracy axes)"),
     ("test_size", "held-out test images"),
@@ -202,6 +208,8 @@ DEFAULT_ROWS = (
     ("steps_per_epoch", "training steps per epoch"),
     ("optimizer", "optimizer (PyTorch defaults besides the learning rate)"),
     ("lr", "learning rate"),
+    ("schedule", "learning-rate schedule"),
+    ("init", "weight initialisation"),
     ("loss", "loss"),
     ("seeds", "seeds (the first is the default; all three draw the seed bands)"),
     ("budget", "wall-clock training budget per run"),

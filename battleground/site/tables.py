@@ -28,6 +28,13 @@ COLUMNS = (
     ("device", "hardware", False),
     ("status", "status", False),
 )
+# How each run was trained, shown (after the variant) only where it varies among a table's runs:
+# most investigations train every run with the one recipe of the methodology page.
+RECIPE_COLUMNS = (
+    ("optimizer", "optimizer", False),
+    ("schedule", "schedule", False),
+    ("init", "initialisation", False),
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,25 @@ def code_version(version: str) -> str:
     return match.group(1)[:12] + (match.group(2) or "") if match else version
 
 
+def recipe(config: dict) -> dict[str, str]:
+    """A run's optimizer, schedule and initialisation as a table shows them, from its ``config``
+    (a record written before these settings existed trained with plain SGD at a constant rate
+    from PyTorch's initialisation)."""
+    optimizer = config.get("optimizer", "SGD")
+    if config.get("momentum"):
+        optimizer += f", momentum {config['momentum']:g}"
+    if config.get("weight_decay") is not None:
+        optimizer += f", weight decay {config['weight_decay']:g}"
+    schedule = config.get("schedule", "none")
+    if schedule == "StepLR":
+        gamma = 0.1 if config.get("gamma") is None else config["gamma"]
+        schedule = f"StepLR, x{gamma:g} every {config.get('step_size')} epochs"
+    init = config.get("init", "default")
+    if config.get("zero_bias"):
+        init += ", zero biases"
+    return {"optimizer": optimizer, "schedule": schedule, "init": init}
+
+
 def run_row(record: dict) -> dict[str, Any]:
     """The raw values of one run's row."""
     flops, epochs = record["flops"], record["epochs"]
@@ -88,6 +114,7 @@ def run_row(record: dict) -> dict[str, Any]:
         "device": record["environment"]["device"],
         "status": record["status"],
         "note": run_note(record),  # diverged / collapsed: shown in the status column
+        **recipe(record["config"]),
     }
 
 
@@ -105,7 +132,8 @@ def _cells(row: dict[str, Any]) -> dict[str, Cell]:
     if row.get("note") == "collapsed":
         # a collapsed run trained to the end (or is still training): say both, collapse first
         shown["status"] = "collapsed" if row["status"] == "complete" else f"collapsed, {row['status']}"
-    cells = {key: Cell(shown.get(key, "–" if row[key] is None else str(row[key])), row[key]) for key, _, _ in COLUMNS}
+    cells = {key: Cell(shown.get(key, "–" if row.get(key) is None else str(row[key])), row.get(key))
+             for key, _, _ in COLUMNS + RECIPE_COLUMNS}
     cells["status"] = Cell(cells["status"].text, cells["status"].text)
     return cells
 
@@ -124,9 +152,16 @@ def table_rows(table: TableDef, inv: InvestigationData) -> list[dict[str, Any]]:
             if seed in runs:
                 rows.append(run_row(runs[seed].record))
             elif variant in inv.spec.variants:
-                rows.append({key: None for key, _, _ in COLUMNS} | {
+                rows.append({key: None for key, _, _ in COLUMNS + RECIPE_COLUMNS} | {
                     "variant": variant.name, "seed": seed, "status": "not run", "note": None})
     return rows
+
+
+def columns(rows: list[dict[str, Any]]) -> tuple[tuple[str, str, bool], ...]:
+    """The table's columns: :data:`COLUMNS`, with each recipe column whose value differs among
+    the runs after the variant."""
+    varying = tuple(c for c in RECIPE_COLUMNS if len({r[c[0]] for r in rows if r[c[0]] is not None}) > 1)
+    return COLUMNS[:1] + varying + COLUMNS[1:]
 
 
 def table_view(table: TableDef, inv: InvestigationData) -> dict:
@@ -135,11 +170,12 @@ def table_view(table: TableDef, inv: InvestigationData) -> dict:
     return {
         "id": table.id,
         "title": table.title,
-        "columns": [{"key": k, "header": h, "numeric": n} for k, h, n in COLUMNS],
+        "columns": [{"key": k, "header": h, "numeric": n} for k, h, n in columns(rows)],
         "rows": [_cells(r) for r in rows],
         "runs": sum(1 for r in rows if r["status"] != "not run"),
     }
 
 
 def table_csv(table: TableDef, inv: InvestigationData) -> str:
-    return rows_csv([k for k, _, _ in COLUMNS] + ["note"], table_rows(table, inv))
+    rows = table_rows(table, inv)
+    return rows_csv([k for k, _, _ in columns(rows)] + ["note"], rows)

@@ -22,7 +22,7 @@ import torch
 
 from battleground.core import records
 
-VERSION = 1  # bump when the layout changes: an older checkpoint is then refused, not misread
+VERSION = 2  # 2: the learning-rate schedule's state. Bump when the layout changes: an older checkpoint is then refused, not misread
 RESTART_HINT = "use --restart to train this run from epoch 1"
 
 
@@ -61,13 +61,15 @@ def set_rng_states(states: dict) -> None:
 
 
 def save(path: Path | str, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-         order: torch.Generator, epoch: int, epochs_planned: int, record: dict) -> None:
+         order: torch.Generator, epoch: int, epochs_planned: int, record: dict,
+         scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> None:
     """Write a checkpoint atomically (see :func:`records.atomic_write_bytes`)."""
     buffer = io.BytesIO()
     torch.save({
         "version": VERSION,
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
+        "scheduler": None if scheduler is None else scheduler.state_dict(),  # None: a constant rate
         "order": order.get_state(),  # the data-order generator, wherever it lives
         "rng": rng_states(next(model.parameters()).device),
         "epoch": epoch,  # epochs completed: checkpoints are only written at epoch boundaries
@@ -79,7 +81,7 @@ def save(path: Path | str, *, model: torch.nn.Module, optimizer: torch.optim.Opt
     records.atomic_write_bytes(path, buffer.getvalue())
 
 
-_KEYS = ("version", "model", "optimizer", "order", "rng", "epoch", "epochs_planned", "record")
+_KEYS = ("version", "model", "optimizer", "scheduler", "order", "rng", "epoch", "epochs_planned", "record")
 
 
 def load(path: Path | str) -> dict:

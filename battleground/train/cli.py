@@ -188,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     except Failure as error:
         print(f"battleground: error: {error}", file=sys.stderr)
         return error.status
+    except experiments.DeclarationError as error:  # an experiment module's mistake, with its path
+        print(f"battleground: error: {error}", file=sys.stderr)
+        return 2
     except records.RecordError as error:
         print(f"battleground: error: {error}", file=sys.stderr)
         return 1

@@ -11,25 +11,27 @@ per-batch copies.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from battleground.core.catalogue import DATASETS
 from battleground.core.config import TrainConfig
 from battleground.core.idx import (  # noqa: F401 - the IDX reader, re-exported for the torch side
     IDX_FILES, IMAGE_MAGIC, IMAGE_SIDE, LABEL_MAGIC, Arrays, DataError, idx_folder, load_idx, read_idx,
 )
 
 DATA_DIR_ENV = "BATTLEGROUND_DATA_DIR"
-HUB_REPOS = {"mnist": "ylecun/mnist", "fashion-mnist": "zalando-datasets/fashion_mnist"}
+HUB_REPOS = {name: spec.hub_repo for name, spec in DATASETS.items()}  # from the catalogue
 
 
 @dataclass(frozen=True)
 class Splits:
-    """Train, validation and test tensors on one device: images float32 (N, 1, 28, 28) in [0, 1],
-    labels int64 (N,)."""
+    """Train, validation and test tensors on one device: inputs ``x`` (images float32 in [0, 1],
+    (N, 1, 28, 28) for one image, (N, 2, 28, 28) for a pair) and targets ``y`` int64 (N,), plus
+    any further named tensors a problem needs (``extras[part][name]``, e.g. the digits of a pair)."""
 
     train_x: torch.Tensor
     train_y: torch.Tensor
@@ -38,6 +40,11 @@ class Splits:
     test_x: torch.Tensor
     test_y: torch.Tensor
     source: str
+    extras: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)  # part -> name -> tensor
+
+    def part(self, name: str) -> dict[str, torch.Tensor]:
+        """The named tensors of one part (``train``, ``val`` or ``test``): ``x``, ``y`` and its extras."""
+        return {"x": getattr(self, f"{name}_x"), "y": getattr(self, f"{name}_y"), **self.extras.get(name, {})}
 
 
 # --- Hugging Face hub ---------------------------------------------------------------------------

@@ -5,7 +5,9 @@ epoch's order is a permutation drawn on the device, batches are index lookups, a
 syncs are one per epoch for the train loss and a few for evaluation.
 
 Everything a run mutates lives in one :class:`RunState`, so checkpointing it is enough to
-resume a run exactly.
+resume a run exactly. What is trained is the config's: its problem (``battleground.train.problems``:
+data, loss, metrics, classes), optimizer, learning-rate schedule and weight initialisation, all
+named in ``battleground.core.catalogue``.
 """
 
 from __future__ import annotations
@@ -24,15 +26,24 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground.train import checkpoint, cuda_graph, flops, hand_step, mlp_epoch, models, provenance
+from battleground.train import checkpoint, cuda_graph, flops, hand_step, mlp_epoch, models, problems, provenance
 from battleground.core import records
 from battleground.core.config import TrainConfig
+from battleground.core.records import encode_classes
 from battleground.train.data import Splits
+from battleground.train.problems import Evaluation
 from battleground.core.spec import Task
 
-EVAL_BATCH = 2_000  # large batches: evaluating 8,000 images takes 4 forward passes
-OPTIMIZERS = {"SGD": torch.optim.SGD}  # PyTorch defaults besides the learning rate
+EVAL_BATCH = problems.EVAL_BATCH
+# catalogue.OPTIMIZERS -> the class; PyTorch defaults besides lr, momentum and weight decay where set
+OPTIMIZERS = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
 LOSSES = {"cross_entropy": F.cross_entropy}
+INITS = {  # catalogue.INITS -> what it does to a weight tensor (None: keep the layer's default)
+    "default": None,
+    "kaiming": lambda w: nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu"),
+    "xavier": nn.init.xavier_uniform_,
+}
+WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)  # the layers an initialisation re-draws
 
 
 @dataclass
@@ -48,13 +59,10 @@ class RunState:
     graphed: dict = field(default_factory=dict)  # id of the training images -> captured epoch
     epoch: int = 0  # epochs completed
     record: dict = field(default_factory=dict)  # the run record so far
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    loss: float
-    accuracy: float
-    prediction_counts: list[int]  # how often each class was predicted
+    problem: problems.Problem | None = None  # what the model learns: its loss and metrics
+    # The learning-rate schedule, stepped after each epoch; made once the epoch count is known
+    # (a cosine schedule spans it), see attach_schedule. None: a constant rate.
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
 
 
 def _lookup(table: dict, name: str, what: str):
@@ -64,16 +72,62 @@ def _lookup(table: dict, name: str, what: str):
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    return _lookup(OPTIMIZERS, config.optimizer, "optimizer")(model.parameters(), lr=config.lr)
+    """``config.optimizer`` over ``model``'s parameters with ``config.lr``; SGD's momentum, and
+    the weight decay where set (else the optimizer's own default)."""
+    options = {"lr": config.lr}
+    if config.optimizer == "SGD" and config.momentum:
+        options["momentum"] = config.momentum
+    if config.weight_decay is not None:
+        options["weight_decay"] = config.weight_decay
+    return _lookup(OPTIMIZERS, config.optimizer, "optimizer")(model.parameters(), **options)
+
+
+def make_schedule(optimizer: torch.optim.Optimizer, config: TrainConfig,
+                  epochs: int) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """``config.schedule`` on ``optimizer``, for a run of ``epochs`` epochs, stepped once per
+    epoch; None for a constant rate."""
+    if config.schedule == "StepLR":
+        gamma = 0.1 if config.gamma is None else config.gamma  # PyTorch's default
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.step_size, gamma=gamma)
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    _lookup({"none": None}, config.schedule, "schedule")
+    return None
+
+
+def attach_schedule(state: RunState, config: TrainConfig, epochs: int) -> None:
+    state.scheduler = make_schedule(state.optimizer, config, epochs)
+
+
+@torch.no_grad()
+def initialise(model: nn.Module, config: TrainConfig) -> None:
+    """Re-draw the weights of linear and convolution layers as ``config.init`` says (from the
+    global RNG, which the caller seeds), and zero their biases with ``config.zero_bias``."""
+    draw = _lookup(INITS, config.init, "initialisation")
+    for layer in model.modules():
+        if isinstance(layer, WEIGHTED):
+            if draw is not None:
+                draw(layer.weight)
+            if config.zero_bias and layer.bias is not None:
+                layer.bias.zero_()
+
+
+def plain(config: TrainConfig) -> bool:
+    """Whether ``config`` trains as the fast paths assume (hand-written step, TorchScript epoch,
+    batched models, CUDA graphs): one image's class, plain SGD at a constant rate."""
+    return (config.problem == "classify" and config.optimizer == "SGD" and config.momentum == 0
+            and not config.weight_decay and config.schedule == "none")
 
 
 def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
-              fast: bool = True) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+              fast: bool = True, problem: problems.Problem | None = None) -> Callable[..., torch.Tensor]:
     """The training step for ``model``: the hand-written step where it applies (bit-identical
-    to autograd's, see ``battleground.train.hand_step``) unless ``fast`` is off, else autograd's."""
-    if fast and hand_step.supports(model, config):
+    to autograd's, see ``battleground.train.hand_step``) unless ``fast`` is off, else autograd's
+    on ``problem``'s loss (default: the config's)."""
+    if fast and plain(config) and models.is_chain(model) and hand_step.supports(model, config):
         return hand_step.HandStep(model, config.lr)
-    return functools.partial(training_step, model, optimizer, _lookup(LOSSES, config.loss, "loss"))
+    loss_fn = problem.loss if problem is not None else _lookup(LOSSES, config.loss, "loss")
+    return functools.partial(training_step, model, optimizer, loss_fn)
 
 
 def place(model: nn.Module, device: torch.device) -> nn.Module:
@@ -89,22 +143,26 @@ def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs:
     """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``;
     with ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph. On a CPU, an MLP
     the hand-written step trains runs its epochs in TorchScript (``battleground.train.mlp_epoch``)."""
-    torch.manual_seed(task.seed)  # the weight initialisation
-    model = place(models.build(task.variant), device)
+    problem = problems.for_config(task.config)
+    torch.manual_seed(task.seed)  # the weight initialisation: the layers' own, then config.init's
+    model = models.build(task.variant, problem.shape)
+    initialise(model, task.config)
+    model = place(model, device)
     optimizer = make_optimizer(model, task.config)
     order = torch.Generator(device=device).manual_seed(task.seed)
-    step = make_step(model, optimizer, task.config, fast)
+    step = make_step(model, optimizer, task.config, fast, problem)
     whole_epoch = None
     if isinstance(step, hand_step.HandStep) and mlp_epoch.ScriptedEpoch.applies(model, device):
         whole_epoch = mlp_epoch.ScriptedEpoch(model, task.config.lr)
     return RunState(model=model, optimizer=optimizer, order=order, step=step, whole_epoch=whole_epoch,
-                    cuda_graphs=cuda_graphs and device.type == "cuda")
+                    cuda_graphs=cuda_graphs and device.type == "cuda" and plain(task.config), problem=problem)
 
 
-def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y) -> torch.Tensor:
-    """One SGD step on a batch; returns the batch's mean loss as a device tensor (no host sync)."""
+def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y, **extras) -> torch.Tensor:
+    """One optimizer step on a batch (``extras``: the problem's further targets, e.g. the digits
+    of pairs); returns the batch's mean loss as a device tensor (no host sync)."""
     optimizer.zero_grad(set_to_none=True)
-    loss = loss_fn(model(x), y)
+    loss = loss_fn(model(x), y, **extras)
     loss.backward()
     optimizer.step()
     return loss.detach()
@@ -124,9 +182,11 @@ def train_epoch(state: RunState, splits: Splits, config: TrainConfig) -> float:
     elif state.whole_epoch is not None:  # every batch in one call
         total += state.whole_epoch(splits.train_x, splits.train_y, order, size)
         eager_from = n
+    extras = splits.extras.get("train", {})
     for start in range(eager_from, n, size):
         batch = order[start : start + size]
-        loss = state.step(splits.train_x.index_select(0, batch), splits.train_y.index_select(0, batch))
+        loss = state.step(splits.train_x.index_select(0, batch), splits.train_y.index_select(0, batch),
+                          **{name: tensor.index_select(0, batch) for name, tensor in extras.items()})
         total += loss * len(batch)
     state.epoch += 1
     return (total / n).item()  # the epoch's one host sync
@@ -142,32 +202,23 @@ def _graphed_epoch(state: RunState, splits: Splits, size: int) -> cuda_graph.Gra
     return state.graphed[key]
 
 
-@torch.no_grad()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, config: TrainConfig) -> Evaluation:
-    """Mean loss, accuracy and predicted-class counts over all of ``x``, in a few large batches."""
-    loss_fn = _lookup(LOSSES, config.loss, "loss")
-    model.eval()
-    loss_sum = torch.zeros((), device=x.device)
-    counts = torch.zeros(models.CLASSES, dtype=torch.long, device=x.device)
-    correct = torch.zeros((), dtype=torch.long, device=x.device)
-    for start in range(0, len(y), EVAL_BATCH):
-        logits = model(x[start : start + EVAL_BATCH])
-        targets = y[start : start + EVAL_BATCH]
-        loss_sum += loss_fn(logits, targets, reduction="sum")
-        predictions = logits.argmax(dim=1)
-        correct += (predictions == targets).sum()
-        counts += torch.bincount(predictions, minlength=models.CLASSES)
-    return Evaluation(loss_sum.item() / len(y), correct.item() / len(y), counts.tolist())
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, config: TrainConfig,
+             problem: problems.Problem | None = None, **extras) -> Evaluation:
+    """Mean loss, accuracy and predicted-class counts over all of ``x``, in a few large batches,
+    on ``problem`` (default: the config's)."""
+    problem = problem or problems.for_config(config)
+    return problem.evaluate(model, {"x": x, "y": y, **extras})
 
 
 def measure_flops(model: nn.Module, splits: Splits, config: TrainConfig) -> flops.StepFlops:
     """FLOPs of one training step, measured on a copy so the run's model, optimizer and RNG
     stay untouched."""
     twin = copy.deepcopy(model)
-    optimizer, loss_fn = make_optimizer(twin, config), _lookup(LOSSES, config.loss, "loss")
-    x, y = splits.train_x[: config.batch_size], splits.train_y[: config.batch_size]
+    optimizer, loss_fn = make_optimizer(twin, config), problems.for_config(config).loss
+    batch = {name: tensor[: config.batch_size] for name, tensor in splits.part("train").items()}
+    x, y = batch.pop("x"), batch.pop("y")
     with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
-        return flops.step_flops(lambda: training_step(twin, optimizer, loss_fn, x, y))
+        return flops.step_flops(lambda: training_step(twin, optimizer, loss_fn, x, y, **batch))
 
 
 def epochs_in_budget(budget_s: float, epoch_s: float) -> int:
@@ -209,9 +260,9 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
             "params": models.full_params(task.variant),
             "parameters": models.parameter_count(state.model),
         },
-        "classes": models.CLASSES,
+        "classes": state.problem.classes,
         "engine": "hand-step" if isinstance(state.step, hand_step.HandStep) else "autograd",
-        "config": {"problem": "classify", "schedule": "none", "init": "default", **task.config.as_dict()},
+        "config": task.config.as_dict(),
         "data": {"source": splits.source, "train_images": n_train,
                  "val_images": len(splits.val_y), "test_images": len(splits.test_y)},
         "flops": {
@@ -225,10 +276,11 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
         "environment": provenance.environment(device),
         "started": _now(),
         "finished": None,
-        "epochs": {name: [] for name in records.EPOCH_COLUMNS},
+        # the problem's further metrics as columns val_<metric>, after the standard ones
+        "epochs": {name: [] for name in records.EPOCH_COLUMNS + state.problem.columns},
         "val_prediction_counts": None,
-        "predictions": None,
         "test_accuracy": None,
+        "predictions": None,  # the final model's class of every val and test input, once complete
     }
 
 
@@ -244,7 +296,8 @@ def _append_epoch(record: dict, epoch: int, train_loss: float, seconds: float, v
         # flops.per_step_complete / per_step_profiler for the complete count.
         "cumulative_flops": epoch * flops_per_epoch,
     }
-    for name in records.EPOCH_COLUMNS:
+    row.update({f"val_{name}": value for name, value in val.metrics.items()})
+    for name in record["epochs"]:
         record["epochs"][name].append(row[name])
     record["val_prediction_counts"] = val.prediction_counts
 
@@ -252,11 +305,13 @@ def _append_epoch(record: dict, epoch: int, train_loss: float, seconds: float, v
 def save_checkpoint(path: Path, state: RunState, epochs_planned: int) -> None:
     """Write ``state`` to the checkpoint at ``path``, from which :func:`train` resumes the run."""
     checkpoint.save(path, model=state.model, optimizer=state.optimizer, order=state.order,
-                    epoch=state.epoch, epochs_planned=epochs_planned, record=state.record)
+                    epoch=state.epoch, epochs_planned=epochs_planned, record=state.record,
+                    scheduler=state.scheduler)
 
 
 def _resume(path: Path, state: RunState, task: Task) -> int:
-    """Load the checkpoint at ``path`` into ``state``; returns the planned epoch count."""
+    """Load the checkpoint at ``path`` into ``state`` (its schedule too); returns the planned
+    epoch count."""
     saved = checkpoint.load(path)
     record = saved["record"]
     wanted = {"variant": task.variant.name, "seed": task.seed, "config": task.config.as_dict()}
@@ -268,6 +323,11 @@ def _resume(path: Path, state: RunState, task: Task) -> int:
         state.optimizer.load_state_dict(saved["optimizer"])
         state.order.set_state(saved["order"])
         checkpoint.set_rng_states(saved["rng"])
+        attach_schedule(state, task.config, saved["epochs_planned"])
+        if (state.scheduler is None) != (saved["scheduler"] is None):
+            raise ValueError("the checkpoint's schedule is not this run's")
+        if state.scheduler is not None:
+            state.scheduler.load_state_dict(saved["scheduler"])
     except (RuntimeError, ValueError, KeyError, TypeError) as error:
         raise checkpoint.CheckpointError(path, f"its state does not fit this model ({error})") from None
     state.epoch, state.record = saved["epoch"], record
@@ -278,7 +338,7 @@ def record_epoch(state: RunState, path: Path, splits: Splits, config: TrainConfi
                  train_loss: float, seconds: float, before_write: Callable[[], None] | None = None) -> Evaluation:
     """Validate after an epoch, append it to the record (ending a non-finite run as
     ``diverged``) and write the record, after ``before_write`` (a checkpoint) if given."""
-    val = evaluate(state.model, splits.val_x, splits.val_y, config)
+    val = state.problem.evaluate(state.model, splits.part("val"))
     _append_epoch(state.record, state.epoch, train_loss, seconds, val)
     if not math.isfinite(train_loss):
         state.record.update(status="diverged", finished=_now())
@@ -289,10 +349,14 @@ def record_epoch(state: RunState, path: Path, splits: Splits, config: TrainConfi
 
 
 def end_run(state: RunState, path: Path, splits: Splits, config: TrainConfig) -> None:
-    """Test a run that is still ``running`` after its last epoch and write it as complete."""
+    """Test a run that is still ``running`` after its last epoch and write it as complete, with
+    the final model's predicted class of every validation and test input."""
     if state.record["status"] == "running":
-        test = evaluate(state.model, splits.test_x, splits.test_y, config)
-        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now())
+        val = state.problem.evaluate(state.model, splits.part("val"), predictions=True)
+        test = state.problem.evaluate(state.model, splits.part("test"), predictions=True)
+        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now(),
+                            predictions={"val": encode_classes(val.predictions),
+                                         "test": encode_classes(test.predictions)})
         records.write_record(path, state.record)
 
 
@@ -327,6 +391,7 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     else:
         timed_epoch_s, epochs = plan_epochs(task, splits, device, progress)
         state = init_state(task, device, fast, cuda_graphs)
+        attach_schedule(state, config, epochs)
         step = measure_flops(state.model, splits, config)
         state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
         save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch
@@ -340,6 +405,8 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
                 start = time.perf_counter()
                 train_loss = train_epoch(state, splits, config)
                 seconds = time.perf_counter() - start
+                if state.scheduler is not None:  # once per epoch, after it; checkpointed below
+                    state.scheduler.step()
                 # Checkpoint first: a kill between the two writes leaves a record one epoch
                 # behind, which the resume rewrites from the checkpoint.
                 val = record_epoch(state, path, splits, config, train_loss, seconds,

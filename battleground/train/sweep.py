@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from battleground.train import batched, checkpoint, data, models, loop
+from battleground.train import batched, checkpoint, data, models, loop, problems
 from battleground.core import lock, records
 from battleground.core import splits as split_file
 from battleground.core.spec import Task
@@ -88,13 +88,17 @@ def run_local(
             config = todo_tasks[0].config
             if config.dataset not in arrays:
                 arrays[config.dataset] = data.load_arrays(config.dataset, data_dir)
-            key = (config.dataset, config.train_size, config.val_split_seed, config.val_size, config.test_size)
+            key = (config.problem, config.dataset, config.train_size, config.val_split_seed, config.val_size,
+                   config.test_size)
             if key not in splits:
-                splits[key] = data.make_splits(arrays[config.dataset], config, device)
+                splits[key] = problems.for_config(config).make_splits(arrays[config.dataset], device)
                 val, test = data.split_indices(len(arrays[config.dataset].test_images), config)
                 split_file.write(split_file.for_config(runs_dir, config), val.tolist(), test.tolist())
-            model = models.build(todo_tasks[0].variant)
-            if len(todo_tasks) > 1 and (batched.supports(model) if batch else batched.worth_batching(model, device)):
+            problem = problems.for_config(config)
+            model = models.build(todo_tasks[0].variant, problem.shape)
+            # the batched models step a plain chain with plain SGD (battleground.train.batched)
+            can_batch = loop.plain(config) and models.is_chain(model)
+            if len(todo_tasks) > 1 and can_batch and (batched.supports(model) if batch else batched.worth_batching(model, device)):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
             else:
                 trained = [loop.train(t, splits[key], device, runs_dir, progress=progress, resume=resume,

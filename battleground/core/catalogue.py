@@ -1,0 +1,171 @@
+"""The catalogue: every name a declaration may use, in one torch-free table.
+
+Data sets, problems, model families and their parameters, activations, optimizers, learning-rate
+schedules and weight initialisations. The trainer builds what is named here (``battleground.train``
+maps each name to its torch object, and a test checks the two agree); declarations are checked
+against it where they are written (``battleground.core.spec.variant``, ``TrainConfig``), so a typo
+fails in ``battleground list``, naming the valid choices, not hours into a sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from battleground.core.values import is_finite_number, is_whole
+
+
+class CatalogueError(ValueError):
+    """A declaration that names something the catalogue does not hold, or a value of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class DataSet:
+    name: str
+    hub_repo: str  # the Hugging Face hub's copy, the default source
+    classes: int
+    image_shape: tuple[int, int, int]  # channels, height, width of one image
+
+
+DATASETS = {
+    "mnist": DataSet("mnist", "ylecun/mnist", 10, (1, 28, 28)),
+    "fashion-mnist": DataSet("fashion-mnist", "zalando-datasets/fashion_mnist", 10, (1, 28, 28)),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    what: str
+    pairs: bool  # whether an input is two images (N, 2, H, W) rather than one (N, 1, H, W)
+
+
+PROBLEMS = {
+    "classify": Problem("classify", "the class of one image", pairs=False),
+    "digit-pairs": Problem("digit-pairs", "whether the first of two images has the greater class "
+                           "(1 if greater, 0 if not, ties included)", pairs=True),
+}
+
+ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "tanh", "SELU", "GELU")
+
+OPTIMIZERS = {  # name -> what it is; each takes config.lr, and config.weight_decay where set
+    "SGD": "torch.optim.SGD; config.momentum > 0 gives SGD with momentum",
+    "Adam": "torch.optim.Adam, PyTorch's betas and eps",
+    "AdamW": "torch.optim.AdamW (decoupled weight decay, PyTorch's default 0.01)",
+}
+
+SCHEDULES = {  # name -> what it is; stepped once per epoch, after the epoch
+    "none": "a constant learning rate",
+    "StepLR": "torch.optim.lr_scheduler.StepLR: lr x gamma every step_size epochs",
+    "cosine": "torch.optim.lr_scheduler.CosineAnnealingLR over the run's planned epochs",
+}
+
+INITS = {  # name -> what it is; applied to linear and convolution weights after building the model
+    "default": "PyTorch's default initialisation of each layer",
+    "kaiming": "He (Kaiming) normal, fan-in, gain for ReLU",
+    "xavier": "Xavier (Glorot) uniform",
+}
+
+
+# --- model families and their parameters --------------------------------------------------------
+
+
+def _activation(value) -> bool:
+    return isinstance(value, str) and value in ACTIVATIONS
+
+
+def _activations(value) -> bool:
+    return _activation(value) or (isinstance(value, tuple) and len(value) > 0 and all(map(_activation, value)))
+
+
+KINDS = {  # a parameter's kind -> (what it must be, the check)
+    "count": ("a whole number >= 0", lambda v: is_whole(v) and v >= 0),
+    "size": ("a positive whole number", lambda v: is_whole(v) and v > 0),
+    "widths": ("a tuple of positive whole numbers, e.g. (256, 128)",
+               lambda v: isinstance(v, tuple) and len(v) > 0 and all(is_whole(w) and w > 0 for w in v)),
+    "activation": ("one of " + ", ".join(ACTIVATIONS), _activation),
+    "activations": ("one of " + ", ".join(ACTIVATIONS) + ", or a tuple of them, one per hidden layer",
+                    _activations),
+    "flag": ("True or False", lambda v: isinstance(v, bool)),
+    "number": ("a number", is_finite_number),
+}
+REQUIRED = object()  # the default of a parameter a variant must set
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # a key of KINDS
+    default: Any = REQUIRED
+
+    @property
+    def expected(self) -> str:
+        return KINDS[self.kind][0]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    what: str
+    params: tuple[Param, ...]
+    problems: tuple[str, ...] = ("classify", "digit-pairs")  # the problems it can be trained on
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+FAMILIES = {f.name: f for f in (
+    Family("SimpleNet2", "an MLP of equal-width layers", (
+        Param("depth", "count"), Param("width", "size", 100), Param("activation", "activation", "ReLU"))),
+    Family("LeNet5", "LeNet-5 with average pooling", (Param("activation", "activation", "tanh"),)),
+    Family("MLP", "an MLP with a width per hidden layer and one activation or one per layer", (
+        Param("widths", "widths"), Param("activation", "activations", "ReLU"))),
+    Family("ResidualMLP", "an MLP of residual blocks h + act(W h)", (
+        Param("width", "size", 100), Param("blocks", "count", 2), Param("activation", "activation", "ReLU"))),
+    Family("SiameseNet", "one MLP branch, weights shared, applied to each of two images, then a head", (
+        Param("width", "size", 100), Param("activation", "activation", "ReLU"),
+        Param("digit_logits", "flag", True)), problems=("digit-pairs",)),
+    Family("Conv1dNet", "1-D convolutions along the image's rows, each row's pixels as channels", (
+        Param("channels", "size", 32), Param("activation", "activation", "ReLU"))),
+    Family("Conv3dNet", "3-D convolutions over the image cut into 4 bands of 7 rows, stacked as depth", (
+        Param("channels", "size", 8), Param("activation", "activation", "ReLU"))),
+)}
+
+
+def check_params(family: str, params: dict) -> dict:
+    """``params`` of ``family`` with its defaults filled in, sorted; an unknown family, an unknown
+    or missing parameter or a value of the wrong kind is a :class:`CatalogueError` naming the
+    valid choices."""
+    if family not in FAMILIES:
+        raise CatalogueError(f"unknown model family {family!r}; known: {', '.join(FAMILIES)}")
+    spec = FAMILIES[family]
+    names = ", ".join(p.name for p in spec.params)
+    unknown = sorted(set(params) - {p.name for p in spec.params})
+    if unknown:
+        raise CatalogueError(f"{family} has no parameter {', '.join(map(repr, unknown))}; {family} takes {names}")
+    full = {}
+    for p in spec.params:
+        value = params.get(p.name, p.default)
+        if value is REQUIRED:
+            raise CatalogueError(f"{family} needs parameter {p.name!r} ({p.expected})")
+        if not KINDS[p.kind][1](value):
+            raise CatalogueError(f"{family} parameter {p.name!r}: expected {p.expected}, found {value!r}")
+        full[p.name] = value
+    return dict(sorted(full.items()))
+
+
+def choose(what: str, value, table) -> None:
+    """Check that ``value`` is one of ``table``'s names; else a :class:`CatalogueError`."""
+    if not (isinstance(value, str) and value in table):
+        raise CatalogueError(f"unknown {what} {value!r}; known: {', '.join(table)}")
+
+
+def format_value(value) -> str:
+    """A parameter's value as a variant name shows it: a tuple as ``256-128-64``."""
+    if isinstance(value, tuple):
+        return "-".join(map(str, value))
+    return str(value)
+
+
+__all__ = ["DATASETS", "PROBLEMS", "ACTIVATIONS", "OPTIMIZERS", "SCHEDULES", "INITS", "FAMILIES",
+           "CatalogueError", "check_params", "choose", "format_value"]
