@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent  # the checkout: battleground/ and experiments/
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: battleground/ and experiments/
 SOURCE_FOLDERS = ("battleground", "experiments")
 
 
