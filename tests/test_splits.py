@@ -8,30 +8,31 @@ import pytest
 
 from battleground.core import idx, splits
 from battleground.core.config import DEFAULTS
-from battleground.train import data
+from battleground.train import data, sweep
 
 
 def test_the_split_file_names_the_images_the_trainer_validates_and_tests_on(tmp_path, data_dir):
     arrays = data.load_arrays("mnist", data_dir)
     config = DEFAULTS.replace(train_size=100)
     trained = data.make_splits(arrays, config, "cpu")
-    val, test = data.split_indices(len(arrays.test_images), config)
-    path = splits.write(splits.for_config(tmp_path, config), val.tolist(), test.tolist())
+    path = sweep.keep_split(arrays, config, tmp_path)
     assert path == tmp_path / "splits" / "mnist-seed1729-val8000-test2000.json"
     # torch-free from here: the IDX reader and the split file give the trainer's own images
     kept = splits.read(path)
     images = idx.load_idx(idx.idx_folder(data_dir, "mnist"))
     assert np.array_equal(images.test_labels[kept["val"]], trained.val_y.numpy())
+    assert kept["val_labels"] == trained.val_y.tolist() and kept["test_labels"] == trained.test_y.tolist()
     pixels = (trained.test_x.squeeze(1) * 255).round().numpy().astype(np.uint8)
     assert np.array_equal(images.test_images[kept["test"]], pixels)
 
 
 def test_a_split_that_changed_under_committed_records_is_refused(tmp_path):
-    path = splits.write(tmp_path / "s.json", [3, 1], [0])
-    assert splits.write(path, [3, 1], [0]) == path
+    path = splits.write(tmp_path / "s.json", [3, 1], [0], [7, 2], [1])
+    assert splits.write(path, [3, 1], [0], [7, 2], [1]) == path
     with pytest.raises(splits.SplitError, match="the split changed"):
-        splits.write(path, [1, 3], [0])
-    path.write_text('{"schema": 1, "val": [1, 1], "test": []}', encoding="utf-8")
+        splits.write(path, [1, 3], [0], [2, 7], [1])
+    path.write_text('{"schema": 1, "val": [1, 1], "test": [], "val_labels": "", "test_labels": ""}',
+                    encoding="utf-8")
     with pytest.raises(splits.SplitError, match="appear once"):
         splits.read(path)
 

@@ -4,9 +4,10 @@ Every run validates on ``val_size`` of a data set's test images and keeps ``test
 its held-out test set, chosen by a ``torch.randperm`` seeded with ``val_split_seed``
 (``battleground.train.data.split_indices``). The trainer writes those indices once per
 (data set, seed, sizes) to ``runs/splits/<dataset>-seed<seed>-val<n>-test<n>.json`` and checks
-them on every later run, so a record's per-image predictions (``predictions.val[i]``) can be
-matched to image ``val[i]`` of the IDX test images (``battleground.core.idx``) by code without
-torch. The file is derived data, but committed: it is what makes the records readable alone.
+them on every later run, with the labels of those images, so a record's per-image predictions
+(``predictions.val[i]``) can be scored, and matched to image ``val[i]`` of the IDX test images
+(``battleground.core.idx``), by code without torch or the data set. The file is derived data, but
+committed: it is what makes the records readable alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from battleground.core.records import SPLITS_FOLDER, FieldError, atomic_write_bytes, parse_json, read_text
+from battleground.core.records import (
+    SPLITS_FOLDER, FieldError, atomic_write_bytes, decode_classes, encode_classes, parse_json, read_text,
+)
 from battleground.core.values import is_whole
 
 SCHEMA = 1
@@ -36,7 +39,8 @@ def for_config(runs_dir: Path | str, config) -> Path:
 
 
 def read(path: Path | str) -> dict[str, list[int]]:
-    """``{"val": [...], "test": [...]}``: indices into the data set's test images."""
+    """``{"val": [...], "test": [...], "val_labels": [...], "test_labels": [...]}``: indices into
+    the data set's test images, and those images' labels."""
     found = parse_json(read_text(path, SplitError), path, SplitError)
     if not isinstance(found, dict) or found.get("schema") != SCHEMA:
         raise SplitError(path, "schema", f"a split file of version {SCHEMA}", found.get("schema")
@@ -47,19 +51,31 @@ def read(path: Path | str) -> dict[str, list[int]]:
             raise SplitError(path, part, "a list of image indices (whole numbers >= 0)")
     if set(found["val"]) & set(found["test"]) or len(set(found["val"])) != len(found["val"]):
         raise SplitError(path, "val", "indices that appear once and never in test")
-    return {"val": found["val"], "test": found["test"]}
+    kept = {"val": found["val"], "test": found["test"]}
+    for part in ("val", "test"):
+        try:
+            kept[f"{part}_labels"] = decode_classes(found.get(f"{part}_labels")).tolist()
+        except ValueError:
+            raise SplitError(path, f"{part}_labels", "base64 text of one byte per image") from None
+        if len(kept[f"{part}_labels"]) != len(kept[part]):
+            raise SplitError(path, f"{part}_labels", f"one label for each of the {len(kept[part])} {part} images")
+    return kept
 
 
-def write(path: Path | str, val: list[int], test: list[int]) -> Path:
-    """Keep this split at ``path``; if a file is there, it must hold the same indices (a split that
-    changed under committed records would pair their predictions with other images)."""
+def write(path: Path | str, val: list[int], test: list[int], val_labels: list[int], test_labels: list[int]) -> Path:
+    """Keep this split (image indices and their labels) at ``path``; if a file is there, it must
+    hold the same (a split that changed under committed records would pair their predictions
+    with other images)."""
     path = Path(path)
+    wanted = {"val": list(val), "test": list(test), "val_labels": list(val_labels), "test_labels": list(test_labels)}
     if path.exists():
         kept = read(path)
-        if kept != {"val": list(val), "test": list(test)}:
+        if kept != wanted:
             raise SplitError(path, "val", "the indices this run splits the data into; the split changed, so "
                              "records trained before and after it validate on different images")
         return path
-    text = json.dumps({"schema": SCHEMA, "val": list(val), "test": list(test)}, separators=(",", ":"))
+    text = json.dumps({"schema": SCHEMA, "val": wanted["val"], "test": wanted["test"],
+                       "val_labels": encode_classes(wanted["val_labels"]),
+                       "test_labels": encode_classes(wanted["test_labels"])}, separators=(",", ":"))
     atomic_write_bytes(path, (text + "\n").encode("utf-8"))
     return path

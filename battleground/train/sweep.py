@@ -30,6 +30,15 @@ def existing_finished(task: Task, runs_dir: Path | str) -> dict | None:
     return record if record["status"] in FINISHED else None
 
 
+def keep_split(arrays: data.Arrays, config, runs_dir: Path | str) -> Path:
+    """Write (or check) the split file of ``config`` beside the runs: the indices and labels of the
+    validation and test images, which the site reads without torch (:mod:`battleground.core.splits`)."""
+    val, test = data.split_indices(len(arrays.test_images), config)
+    labels = arrays.test_labels
+    return split_file.write(split_file.for_config(runs_dir, config), val.tolist(), test.tolist(),
+                            labels[val].tolist(), labels[test].tolist())
+
+
 def run_local(
     tasks: Iterable[Task],
     device: torch.device,
@@ -92,8 +101,7 @@ def run_local(
                    config.test_size)
             if key not in splits:
                 splits[key] = problems.for_config(config).make_splits(arrays[config.dataset], device)
-                val, test = data.split_indices(len(arrays[config.dataset].test_images), config)
-                split_file.write(split_file.for_config(runs_dir, config), val.tolist(), test.tolist())
+                keep_split(arrays[config.dataset], config, runs_dir)
             problem = problems.for_config(config)
             model = models.build(todo_tasks[0].variant, problem.shape)
             # the batched models step a plain chain with plain SGD (battleground.train.batched)
