@@ -127,6 +127,7 @@ class Page:
     headline: str | None = None
     charts: dict[str, ChartDef] = field(default_factory=dict)
     tables: dict[str, TableDef] = field(default_factory=dict)
+    comparisons: dict[str, Any] = field(default_factory=dict)  # id -> comparison.CompareDef
 
     @property
     def filename(self) -> str:
@@ -231,6 +232,7 @@ _PAGE_FIELDS: dict[str, tuple[Any, str, bool]] = {
     "headline": (str, "the id of one of this page's charts", False),
     "charts": (list, "a list of charts", False),
     "tables": (list, "a list of tables", False),
+    "comparisons": (list, "a list of comparisons", False),
 }
 _CHART_FIELDS = {
     "id": (str, "an id of lower-case letters, digits and '-'", True),
@@ -363,9 +365,10 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
     page = Page(path.stem, path, meta["title"], meta["summary"], meta["order"], body, body_start)
     name = meta.get("investigation")
     if name is None:
-        for key in ("charts", "tables", "headline"):
+        for key in ("charts", "tables", "comparisons", "headline"):
             if meta.get(key) is not None:
-                raise SiteError(path, key, "no charts, tables or headline on a page without 'investigation'")
+                raise SiteError(path, key, "no charts, tables, comparisons or headline on a page without "
+                                "'investigation'")
         return page
     if name not in investigations:
         raise SiteError(path, "investigation", "an investigation in experiments/: "
@@ -386,6 +389,10 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
             id=item["id"], title=item.get("title") or "", selection=_selection(item, inv, path, prefix),
             seed=_seed(item, inv, path, prefix, "all"),
         )
+    from battleground.site import comparison  # it builds on this module's selections and errors
+
+    for item, prefix in _items(meta, "comparisons", comparison.FIELDS, path):
+        page.comparisons[item["id"]] = comparison.define(item, inv, path, prefix, _selection(item, inv, path, prefix))
     for table_id in page.tables:
         if table_id in page.charts:
             raise SiteError(path, "tables", "table ids that no chart uses (each names a download file)", table_id)
@@ -401,7 +408,8 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
 
 BLOCK = re.compile(r"^\{\{\s*([a-z_]+)\s*(?::\s*([^\s{}]+)\s*)?\}\}\s*$")
 INLINE = re.compile(r"\{\{\s*config\.([a-z_]+)\s*\}\}")
-BLOCK_KINDS = ("chart", "table", "model", "defaults", "investigations", "benchmarks", "runs_summary")
+BLOCK_KINDS = ("chart", "table", "compare", "model", "defaults", "investigations", "benchmarks", "runs_summary")
+DEFINED_IN_FRONT_MATTER = {"chart": "charts", "table": "tables", "compare": "comparisons"}  # kind -> field
 SITE_WIDE_KINDS = ("defaults", "investigations", "benchmarks", "runs_summary")  # not on an investigation's page
 
 
@@ -415,7 +423,7 @@ def placeholders(page: Page) -> list[tuple[int, str, str | None]]:
             kind, arg = match.groups()
             if kind not in BLOCK_KINDS:
                 raise SiteError(page.path, where, "a placeholder of kind " + ", ".join(BLOCK_KINDS), line.strip())
-            needs_arg = kind in ("chart", "table", "model")
+            needs_arg = kind in (*DEFINED_IN_FRONT_MATTER, "model")
             if needs_arg != (arg is not None):
                 shape = f"{{{{ {kind}: <id> }}}}" if needs_arg else f"{{{{ {kind} }}}}"
                 raise SiteError(page.path, where, f"the placeholder written as {shape}", line.strip())
@@ -435,14 +443,15 @@ def check_placeholders(page: Page, context: Context) -> None:
             if name not in context.defaults:
                 raise SiteError(page.path, f"body line {number}", "{{ config.<name> }} with a name among "
                                 + ", ".join(sorted(context.defaults)), f"config.{name}")
-    used: dict[str, set[str]] = {"chart": set(), "table": set()}
+    used: dict[str, set[str]] = {kind: set() for kind in DEFINED_IN_FRONT_MATTER}
     for number, kind, arg in placeholders(page):
         where = f"body line {number}"
-        if kind in ("chart", "table"):
-            defined = page.charts if kind == "chart" else page.tables
+        if kind in DEFINED_IN_FRONT_MATTER:
+            defined = getattr(page, DEFINED_IN_FRONT_MATTER[kind])
             if arg not in defined:
-                raise SiteError(page.path, where, f"a {kind} defined in the front matter's '{kind}s': "
-                                + (", ".join(defined) or "none defined"), f"{kind}: {arg}")
+                raise SiteError(page.path, where, f"a {kind} defined in the front matter's "
+                                f"'{DEFINED_IN_FRONT_MATTER[kind]}': " + (", ".join(defined) or "none defined"),
+                                f"{kind}: {arg}")
             used[kind].add(arg)
         elif kind == "model":
             if context.models_path is None or not context.models:
@@ -453,8 +462,8 @@ def check_placeholders(page: Page, context: Context) -> None:
                                 + ", ".join(context.models), f"model: {arg}")
         elif page.investigation and kind in SITE_WIDE_KINDS:
             raise SiteError(page.path, where, f"no {{{{ {kind} }}}} on an investigation page")
-    for kind, defined in (("chart", page.charts), ("table", page.tables)):
-        for unused in sorted(set(defined) - used[kind]):
+    for kind, field_name in DEFINED_IN_FRONT_MATTER.items():
+        for unused in sorted(set(getattr(page, field_name)) - used[kind]):
             context.warnings.append(f"{page.path}: {kind} '{unused}' is defined but no {{{{ {kind}: {unused} }}}} places it")
 
 

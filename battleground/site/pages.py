@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from battleground.site import charts, downloads, performance, runs_summary, tables
+from battleground.site import charts, comparison, downloads, performance, runs_summary, tables
 from battleground.site import content
 from battleground.site.content import BLOCK, DEFAULT_ROWS, INLINE, Context, Page
 
@@ -90,6 +90,8 @@ def render_table(env, page: Page, table_id: str, context: Context) -> str:
 def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
     """One page's HTML."""
     used = {"charts": False, "tables": False}
+    compared = (comparison.page_rows(list(page.comparisons.values()), context.investigations[page.investigation])
+                if page.comparisons else {})
 
     def block(kind: str, arg: str | None) -> str:
         if kind == "chart":
@@ -98,6 +100,10 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
         if kind == "table":
             used["tables"] = True
             return render_table(env, page, arg, context)
+        if kind == "compare":
+            used["tables"] = True  # sortable like the results tables
+            return env.get_template("compare.html").render(
+                table=comparison.view(page.comparisons[arg], compared[arg]), no_results=NO_RESULTS)
         if kind == "model":
             return env.get_template("model.html").render(
                 name=arg, source=context.models[arg], path="battleground/train/models.py")

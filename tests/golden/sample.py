@@ -24,8 +24,11 @@ NO_RUNS = Investigation(
 )
 
 
+GOLDEN = ("activation-functions",)  # the real investigations the sample uses; a new one leaves it as it is
+
+
 def investigations() -> dict[str, Investigation]:
-    return {**discover(), NO_RUNS.name: NO_RUNS}
+    return {**{name: inv for name, inv in discover().items() if name in GOLDEN}, NO_RUNS.name: NO_RUNS}
 
 
 def write_runs(runs_dir: Path = RUNS) -> None:
