@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, TrainConfig
+from battleground.core.values import SEED_RANGE, is_seed
 
 FAMILIES = ("SimpleNet2", "LeNet5")
 ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "tanh", "SELU", "GELU")
@@ -79,6 +80,8 @@ class Task:
     config: TrainConfig
 
     def __post_init__(self):
+        if not is_seed(self.seed):
+            raise ValueError(f"seed {self.seed!r} of {self.variant.name}: expected {SEED_RANGE}")
         # A run's record names its variant and its config: they must not tell two stories.
         for key, value in self.variant.training.items():
             if getattr(self.config, key) != value:

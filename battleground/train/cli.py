@@ -15,6 +15,7 @@ import experiments
 from battleground.core import records
 from battleground.core.config import parse_budget
 from battleground.core.spec import Investigation
+from battleground.core.values import SEED_RANGE, is_seed
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -132,6 +133,8 @@ def command_run(args) -> int:
             changes.update(budget_s=parse_budget(args.budget), epochs=None)  # a budget replaces fixed epochs
         except ValueError as error:
             raise Failure(str(error)) from None
+    if args.seed is not None and not is_seed(args.seed):
+        raise Failure(f"--seed {args.seed}: expected {SEED_RANGE}")
     if args.epochs is not None:
         if args.epochs < 1:
             raise Failure(f"--epochs {args.epochs}: expected a whole number >= 1")

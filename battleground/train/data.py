@@ -30,6 +30,7 @@ IDX_FILES = {  # array name -> standard IDX file name (optionally with .gz)
 }
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049  # IDX: unsigned bytes, 3 dims / 1 dim
 IMAGE_SIDE = 28
+CLASSES = 10  # as battleground.core.records.CLASSES: every data set so far has ten
 
 
 class DataError(Exception):
@@ -120,6 +121,9 @@ def load_idx(folder: Path | str) -> Arrays:
         if path is None:
             raise DataError(f"{folder}: expected the file {name} or {name}.gz, found neither")
         arrays[key] = read_idx(path, IMAGE_MAGIC if key.endswith("images") else LABEL_MAGIC)
+        if len(arrays[key]) == 0:
+            raise DataError(f"{path}: expected {key.replace('_', ' ')}, found none (the IDX header counts 0); "
+                            "point --data-dir at a complete data set")
     for part in ("train", "test"):
         images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
         if len(images) != len(labels):
@@ -127,7 +131,28 @@ def load_idx(folder: Path | str) -> Arrays:
                 f"{folder}: expected as many {part} labels as {part} images, "
                 f"found {len(labels)} labels for {len(images)} images"
             )
+    check_arrays(Arrays(**arrays, source=str(folder)))
     return Arrays(**arrays, source="idx files")
+
+
+def check_arrays(arrays: Arrays) -> None:
+    """Refuse data that would train "successfully" on nothing: no images in a part, labels
+    outside the classes, or training labels of one class only (which any net learns by
+    predicting it: a run that looks like a collapse, not a data error)."""
+    for part in ("train", "test"):
+        labels = getattr(arrays, f"{part}_labels")
+        if len(labels) == 0:
+            raise DataError(f"{arrays.source}: expected {part} images, found none (the IDX header counts 0); "
+                            "point --data-dir at a complete data set")
+        if labels.max() >= CLASSES:
+            raise DataError(f"{arrays.source}: expected {part} labels from 0 to {CLASSES - 1}, found {labels.max()}")
+    _check_classes(arrays.train_labels, f"{arrays.source}: the {len(arrays.train_labels)} training images")
+
+
+def _check_classes(labels: np.ndarray, what: str) -> None:
+    classes = np.unique(labels)
+    if len(classes) < 2:
+        raise DataError(f"{what} are all of class {classes[0]}; expected at least two classes to train on")
 
 
 # --- Hugging Face hub ---------------------------------------------------------------------------
@@ -177,7 +202,10 @@ def make_splits(arrays: Arrays, config: TrainConfig, device: torch.device | str)
     ``device``. The test images are split by a permutation seeded with ``config.val_split_seed``,
     so every run validates on the same images."""
     device = torch.device(device)
-    n_test = len(arrays.test_images)
+    check_arrays(arrays)
+    n_train, n_test = len(arrays.train_images), len(arrays.test_images)
+    if config.train_size is not None and config.train_size > n_train:
+        raise DataError(f"train_size {config.train_size} exceeds the {n_train} training images ({arrays.source})")
     if config.val_size + config.test_size > n_test:
         raise DataError(
             f"val_size {config.val_size} + test_size {config.test_size} exceed the {n_test} test images"
@@ -185,6 +213,8 @@ def make_splits(arrays: Arrays, config: TrainConfig, device: torch.device | str)
     order = torch.randperm(n_test, generator=torch.Generator().manual_seed(config.val_split_seed)).numpy()
     val, test = order[: config.val_size], order[config.val_size : config.val_size + config.test_size]
     train = slice(None, config.train_size)
+    if config.train_size is not None:
+        _check_classes(arrays.train_labels[train], f"the first {config.train_size} training images")
     return Splits(
         train_x=_images(arrays.train_images[train], device),
         train_y=_labels(arrays.train_labels[train], device),
