@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from battleground.core import files
 from battleground.core.records import FieldError
 from battleground.site import assets, content, output, pages
 from battleground.core.spec import Investigation
@@ -119,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     except FieldError as error:  # a bad page, run record or benchmark file
         print(f"error: {error}", file=sys.stderr)
         print("build failed; nothing was written (the previous site, if any, is unchanged)", file=sys.stderr)
+        return 1
+    except OSError as error:  # read-only, no permission, not a folder, disk full
+        print(f"error: {files.explain(error)}", file=sys.stderr)
+        print("build failed; the previous site, if any, is unchanged", file=sys.stderr)
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

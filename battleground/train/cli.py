@@ -12,7 +12,7 @@ import sys
 from collections import defaultdict
 
 import experiments
-from battleground.core import records
+from battleground.core import files, records
 from battleground.core.config import parse_budget
 from battleground.core.spec import Investigation
 from battleground.core.values import SEED_RANGE, is_seed
@@ -166,6 +166,9 @@ def command_run(args) -> int:
         raise Failure(str(error), status=1) from None
     except records.RecordError as error:
         raise Failure(f"{error}; to train this run again from scratch, use --force", status=1) from None
+    except OSError as error:  # the runs folder is read-only, full, not a folder, ...
+        raise Failure(files.explain(error, f"records and checkpoints go to --runs-dir {args.runs_dir}; "
+                                    "an interrupted run resumes from its last checkpoint"), status=1) from None
     return 0
 
 
@@ -200,3 +203,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `battleground list | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+    except OSError as error:  # any other file-system error: one line, not a traceback
+        print(f"battleground: error: {files.explain(error)}", file=sys.stderr)
+        return 1
