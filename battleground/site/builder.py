@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, default=ROOT / "site_src", help="pages (default: site_src/)")
     parser.add_argument("--models", type=Path, default=ROOT / "battleground" / "train" / "models.py",
                         help="the model source shown on the models page (default: battleground/train/models.py)")
-    parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs")
+    parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs, "
+                        "and on prose with script elements, event handlers or javascript: URLs")
     parser.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     args = parser.parse_args(argv)

@@ -623,6 +623,11 @@ def read_context(
                     raise SiteError(page.path, "investigation", f"an investigation with runs (--strict); "
                                     f"{runs_dir / page.investigation} holds no records", page.investigation)
                 warnings.append(message)
+    if strict:  # prose is trusted; --strict refuses prose that runs script, for sites that take contributions
+        from battleground.site import prose
+
+        for page in pages:
+            prose.check(page)
     for name in data:
         if name not in with_page:
             warnings.append(f"investigation '{name}' has no page in {src} ({name}.md)")
