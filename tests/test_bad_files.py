@@ -159,7 +159,7 @@ RUNS_CASES = {
     "record has no permission": (lambda t: _in_place_of_record(t, _unreadable), "Permission denied"),
     "record is empty": (lambda t: _replace_record(t, b""), "valid JSON"),
     "record is not UTF-8": (lambda t: _replace_record(t, b"\xff\xfe{}"), "UTF-8"),
-    "record starts with a byte-order mark": (lambda t: _replace_record(t, "\ufeff" + _record_text(t)), "BOM"),
+    "record starts with a byte-order mark": (lambda t: _replace_record(t, "\ufeff" + _record_text(t)), "without BOM"),
     "record is a JSON array": (lambda t: _replace_record(t, "[]"), "a JSON object"),
     "record holds NaN": (lambda t: _with_value(t, "timed_epoch_s", "NaN"), "NaN is not one"),
     "record holds Infinity": (lambda t: _with_value(t, "timed_epoch_s", "Infinity"), "Infinity is not one"),

@@ -229,7 +229,7 @@ NOT_JSON = {
     "nesting 100,000 deep": ("[" * 100_000 + "]" * 100_000, "nested at most 32 deep"),
     "nesting 40 deep": ('{"a": ' + "[" * 40 + "]" * 40 + "}", "nested at most 32 deep"),
     "a lone surrogate": ('{"a": "\\ud800"}', "lone surrogate"),
-    "a byte-order mark": ("\ufeff{}", "BOM"),
+    "a byte-order mark": ("\ufeff{}", "without BOM"),
 }
 
 

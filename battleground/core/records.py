@@ -107,6 +107,9 @@ def parse_json(text: str, path: Path | str, error: type[FieldError]) -> Any:
     try:
         return strict_json(text)
     except json.JSONDecodeError as problem:
+        if problem.msg.startswith("Unexpected UTF-8 BOM"):
+            raise error(path, "(file)", "JSON text without a byte-order mark (U+FEFF) before it; "
+                        "save the file as UTF-8 without BOM") from None
         raise error(path, "(file)", f"valid JSON; the file is unreadable at line {problem.lineno} column "
                     f"{problem.colno} ({problem.msg}), perhaps truncated") from None
     except _NotJSON as problem:
