@@ -312,6 +312,7 @@ def test_training_into_a_full_runs_folder_is_one_line_and_leaves_no_temp_file(da
     with mounted(tmp_path / "full", "size=100k") as folder:
         for _ in range(2):  # each retry used to add another temp file the size of the free space
             line = _train(data_dir, folder, capsys)
+            assert f"{folder}{os.sep}{INVESTIGATION}{os.sep}" in line, line  # the file being written
             assert "No space left on device (the disk is full; free some space" in line, line
             assert "resumes from its last checkpoint" in line
             left = [p.name for p in folder.rglob("*") if p.is_file()]

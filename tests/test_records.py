@@ -250,6 +250,7 @@ def test_a_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", full)
     target = tmp_path / "r.json"
     for _ in range(2):  # each retry used to leave another
-        with pytest.raises(OSError):
+        with pytest.raises(OSError) as error:
             records.atomic_write_bytes(target, b"x" * 10_000)
+        assert error.value.filename == str(target)
     assert list(tmp_path.iterdir()) == []

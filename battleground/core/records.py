@@ -427,9 +427,11 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:  # a full disk, say: no temp file the size of the free space stays behind
+    except BaseException as error:  # a full disk, say: no temp file the size of the free space stays behind
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename is None:
+            error.filename = str(path)  # a failed write() names no file: name the one being written
         raise
     folder = os.open(path.parent, os.O_RDONLY)
     try:
