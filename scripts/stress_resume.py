@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from battleground.train import checkpoint
-from battleground.core import records  # noqa: E402 - after the path is set
+from battleground.train import checkpoint  # noqa: E402 - after the path is set
+from battleground.core import records, splits  # noqa: E402
 
 INVESTIGATION = "activation-functions"
 VARIANT = "SimpleNet2[activation=ReLU,depth=0]"
@@ -48,15 +48,17 @@ def command(runs: Path, epochs: int, data_dir: str | None) -> list[str]:
 
 
 def unreadable_files(runs: Path) -> list[str]:
-    """Every record or checkpoint under ``runs`` that does not load, with why."""
+    """Every record, checkpoint or split file under ``runs`` that does not load, with why."""
     problems = []
     for path in sorted(runs.rglob("*")):
         try:
-            if path.suffix == ".json":
+            if path.parent.name == records.SPLITS_FOLDER:
+                splits.read(path)
+            elif path.suffix == ".json":
                 records.load_record(path)
             elif path.suffix == ".ckpt":
                 checkpoint.load(path)
-        except (records.RecordError, checkpoint.CheckpointError) as error:
+        except (records.RecordError, checkpoint.CheckpointError, splits.SplitError) as error:
             problems.append(str(error))
     return problems
 

@@ -77,6 +77,9 @@ CUDA_MISSING = pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is ava
                      marks=CUDA_MISSING),
         (["run", INVESTIGATION, "--budget", "4 hours"], 2, "budget '4 hours' is not a positive number"),
         (["run", INVESTIGATION, "--epochs", "0"], 2, "--epochs 0: expected a whole number >= 1"),
+        # torch wraps a negative seed to seed + 2**64: -1 would train 18446744073709551615's run
+        (["run", INVESTIGATION, "--seed", "-1"], 2, "--seed -1: expected a whole number from 0 to 18446744073709551615"),
+        (["run", INVESTIGATION, "--seed", str(2**64)], 2, f"--seed {2**64}: expected a whole number from 0 to "),
     ],
 )
 def test_mistakes_end_with_one_clear_line(argv, status, message, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 
 import numpy as np
@@ -156,3 +157,49 @@ def test_the_hugging_face_path_reads_the_hubs_parquet_layout_like_the_idx_files(
     from_hub, from_idx = data.make_splits(hub, config, "cpu"), data.make_splits(mnist, config, "cpu")
     for name in ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y"):
         assert torch.equal(getattr(from_hub, name), getattr(from_idx, name)), name
+
+
+def _idx_folder(tmp_path, data_dir, replace: dict) -> None:
+    """A folder of the MNIST files with some replaced: name -> (magic, shape, payload bytes or None)."""
+    for name in data.IDX_FILES.values():
+        if name in replace:
+            magic, shape, payload = replace[name]
+            header = np.array([magic, *shape], dtype=">i4").tobytes()
+            (tmp_path / name).write_bytes(header + (payload if payload is not None else bytes(int(np.prod(shape)))))
+        else:
+            shutil.copy(data_dir / "mnist" / f"{name}.gz", tmp_path)
+
+
+def test_an_idx_file_that_counts_no_images_is_a_data_error(tmp_path, data_dir):
+    _idx_folder(tmp_path, data_dir, {"train-images-idx3-ubyte": (data.IMAGE_MAGIC, (0, 28, 28), None),
+                                     "train-labels-idx1-ubyte": (data.LABEL_MAGIC, (0,), None)})
+    with pytest.raises(data.DataError, match=r"train-images-idx3-ubyte: expected train images, found none"):
+        data.load_arrays("mnist", tmp_path)
+
+
+def test_training_labels_of_one_class_only_are_a_data_error(tmp_path, data_dir):
+    _idx_folder(tmp_path, data_dir, {"train-labels-idx1-ubyte": (data.LABEL_MAGIC, (60_000,), bytes([7]) * 60_000)})
+    with pytest.raises(data.DataError, match=r"60000 training images are all of class 7; expected at least two"):
+        data.load_arrays("mnist", tmp_path)
+
+
+def test_labels_beyond_the_ten_classes_are_a_data_error(tmp_path, data_dir):
+    _idx_folder(tmp_path, data_dir, {"t10k-labels-idx1-ubyte": (data.LABEL_MAGIC, (10_000,), bytes([12]) * 10_000)})
+    with pytest.raises(data.DataError, match=r"expected test labels from 0 to 9, found 12"):
+        data.load_arrays("mnist", tmp_path)
+
+
+@pytest.mark.parametrize("changes, wanted", [
+    ({"train_size": 60_001}, "train_size 60001 exceeds the 60000 training images"),
+    ({"val_size": 9_000}, "val_size 9000 + test_size 2000 exceed the 10000 test images"),
+])
+def test_a_split_larger_than_the_data_is_a_data_error(mnist, changes, wanted):
+    with pytest.raises(data.DataError, match=re.escape(wanted)):
+        data.make_splits(mnist, DEFAULTS.replace(**changes), "cpu")
+
+
+def test_a_training_subset_of_one_class_is_a_data_error(mnist):
+    one_class = data.Arrays(mnist.train_images, np.sort(mnist.train_labels), mnist.test_images,
+                            mnist.test_labels, "sorted")
+    with pytest.raises(data.DataError, match="the first 100 training images are all of class 0"):
+        data.make_splits(one_class, DEFAULTS.replace(train_size=100), "cpu")

@@ -221,3 +221,112 @@ def test_per_image_predictions_round_trip_and_must_fit_the_split_and_the_classes
     assert _error_for(tmp_path, record).field == "predictions.val"
     record["predictions"] = {"val": ""}
     assert _error_for(tmp_path, record).field == "predictions"
+
+
+# --- impossible values: each column and field has a physical range --------------------------------
+
+
+def _set(dotted: str, value):
+    def change(record):
+        *parents, leaf = dotted.split(".")
+        target = record
+        for part in parents:
+            target = target[part]
+        if isinstance(target, dict):
+            target[leaf] = value
+        return record
+    return change
+
+
+def _column(name: str, index: int, value):
+    def change(record):
+        record["epochs"][name][index] = value
+        return record
+    return change
+
+
+IMPOSSIBLE = {
+    # case: (change, field named, words of the expectation, value shown)
+    "validation accuracy 5.0": (_column("val_accuracy", 1, 5.0), "epochs.val_accuracy[1]", "(epoch 2)", "5.0"),
+    "validation accuracy -3.0": (_column("val_accuracy", 0, -3.0), "epochs.val_accuracy[0]", "from 0 to 1", "-3.0"),
+    "test accuracy 42": (_set("test_accuracy", 42), "test_accuracy", "from 0 to 1", "42"),
+    "negative loss": (_column("val_loss", 1, -0.5), "epochs.val_loss[1]", ">= 0, or null", "-0.5"),
+    "negative seconds": (_column("seconds", 0, -1.0), "epochs.seconds[0]", "seconds >= 0 (epoch 1)", "-1.0"),
+    "null seconds": (_column("seconds", 1, None), "epochs.seconds[1]", "seconds >= 0", "None"),
+    "negative cumulative FLOPs": (_column("cumulative_flops", 0, -5), "epochs.cumulative_flops[0]", ">= 0", "-5"),
+    "decreasing cumulative FLOPs": (_column("cumulative_flops", 1, 1_000), "epochs.cumulative_flops[1]",
+                                    "never decreases) (epoch 2)", "1000"),
+    "negative timed epoch": (_set("timed_epoch_s", -0.1), "timed_epoch_s", ">= 0", "-0.1"),
+    "negative step count": (_set("flops.steps_per_epoch", -600), "flops.steps_per_epoch", "a count >= 0", "-600"),
+    "negative parameter count": (_set("model.parameters", -1), "model.parameters", "a count >= 0", "-1"),
+    "negative seed": (_set("seed", -1), "seed", "from 0 to 18446744073709551615", "-1"),
+    "seed beyond 64 bits": (_set("seed", 2**64), "seed", "without wrapping", str(2**64)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IMPOSSIBLE))
+def test_an_impossible_value_is_named_with_file_field_epoch_and_value(tmp_path, case):
+    change, field, expected, shown = IMPOSSIBLE[case]
+    error = _error_for(tmp_path, change(valid_record()))
+    assert error.field == field and expected in str(error)
+    assert str(error).endswith(f"found {shown}")
+
+
+def test_every_epoch_column_declares_its_range():
+    assert set(records.COLUMN_RANGES) == set(records.EPOCH_COLUMNS)
+
+
+def test_a_diverged_loss_may_be_null_on_disk_and_nan_in_memory():
+    record = valid_record()
+    record.update(status="diverged", test_accuracy=None)
+    record["epochs"]["train_loss"][-1] = float("nan")
+    record["epochs"]["val_loss"][-1] = None
+    assert records.validate(record) is record
+
+
+# --- what Python's JSON reader accepts but the format does not ------------------------------------
+
+
+NOT_JSON = {
+    # case: (text, words of the expectation)
+    "NaN": ('{"a": NaN}', "NaN is not one"),
+    "Infinity": ('{"a": Infinity}', "Infinity is not one"),
+    "-Infinity": ('{"a": -Infinity}', "-Infinity is not one"),
+    "1e999": ('{"a": 1e999}', "1e999 is out of range"),
+    "a 5000-digit number": ('{"a": 1' + "0" * 5000 + "}", "at most 30 digits"),
+    "a repeated key": ('{"a": 1, "a": 2}', "'a' appears more than once"),
+    "nesting 100,000 deep": ("[" * 100_000 + "]" * 100_000, "nested at most 32 deep"),
+    "nesting 40 deep": ('{"a": ' + "[" * 40 + "]" * 40 + "}", "nested at most 32 deep"),
+    "a lone surrogate": ('{"a": "\\ud800"}', "lone surrogate"),
+    "a byte-order mark": ("\ufeff{}", "without BOM"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_JSON))
+def test_what_json_does_not_allow_is_a_clear_error(tmp_path, case):
+    text, expected = NOT_JSON[case]
+    error = _error_for(tmp_path, text)
+    assert error.field == "(file)" and expected in str(error)
+
+
+def test_a_failed_write_leaves_no_temp_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    target = tmp_path / "r.json"
+    for _ in range(2):  # each retry used to leave another
+        with pytest.raises(OSError) as error:
+            records.atomic_write_bytes(target, b"x" * 10_000)
+        assert error.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_metric_column_takes_the_range_its_name_ends_in(tmp_path):
+    record = valid_record()
+    record["epochs"]["val_digit_accuracy"] = [0.5, 1.5]
+    error = _error_for(tmp_path, record)
+    assert error.field == "epochs.val_digit_accuracy[1]" and "fraction" in str(error)

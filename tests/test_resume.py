@@ -165,9 +165,25 @@ def test_a_damaged_checkpoint_is_one_line_that_says_restart(data_dir, tmp_path, 
     assert records.load_record(record_path)["status"] == "complete" and not checkpoint_file.exists()
 
 
-def test_a_corrupt_record_of_a_run_to_resume_is_one_line_that_says_force(data_dir, tmp_path, monkeypatch, capsys):
+def test_a_truncated_record_beside_a_valid_checkpoint_resumes_from_the_checkpoint(data_dir, tmp_path, monkeypatch,
+                                                                                 capsys):
+    reference = main(_cli(data_dir, tmp_path / "reference"))
+    assert reference == 0
+    expected = records.load_record(_paths(tmp_path / "reference", INVESTIGATION.smoke_tasks()[0])[0])
     record_path, checkpoint_file = _interrupted_cli_run(data_dir, tmp_path, monkeypatch)
     record_path.write_text(record_path.read_text()[:200])
+    capsys.readouterr()
+    assert main(_cli(data_dir, tmp_path)) == 0  # the checkpoint is the truth: no --force, nothing thrown away
+    out = capsys.readouterr().out
+    assert f"note: {record_path}: field '(file)'" in out and "resuming from the checkpoint" in out
+    resumed = records.load_record(record_path)
+    assert _without_timings(resumed) == _without_timings(expected) and not checkpoint_file.exists()
+
+
+def test_a_corrupt_record_without_a_checkpoint_is_one_line_that_says_force(data_dir, tmp_path, monkeypatch, capsys):
+    record_path, checkpoint_file = _interrupted_cli_run(data_dir, tmp_path, monkeypatch)
+    record_path.write_text(record_path.read_text()[:200])
+    checkpoint_file.unlink()
     capsys.readouterr()
     assert main(_cli(data_dir, tmp_path)) == 1
     err = capsys.readouterr().err

@@ -199,3 +199,35 @@ def test_unknown_model_class_names_the_classes_found(tree):
         "---\ntitle: Models\nsummary: Source.\norder: 5\n---\n\n{{ model: ResNet }}\n", encoding="utf-8")
     with pytest.raises(SiteError, match="SimpleNet2, LeNet5"):
         builder.build(tree / "site", runs=tree / "runs", src=tree / "src", models=sample.MODELS)
+
+
+SCRIPT_IN_PROSE = {
+    # case: (prose line, what the error names)
+    "script element": ("<script>alert(1)</script>", "a <script> element"),
+    "script inside svg": ("<svg><script>alert(1)</script></svg>", "a <script> element"),
+    "event handler": ('<img src="x.png" onerror="alert(1)">', "event-handler attribute onerror="),
+    "event handler in capitals": ('<p ONCLICK="alert(1)">hi</p>', "event-handler attribute onclick="),
+    "markdown javascript link": ("[click](javascript:alert(1))", "a javascript: URL in <a href=>"),
+    "html javascript link": ('<a href="JavaScript:alert(1)">x</a>', "a javascript: URL"),
+    "escaped javascript link": ('<a href="&#106;ava&#x73;cript:alert(1)">x</a>', "a javascript: URL"),
+    "javascript link split by a tab": ('<a href="java&#9;script:alert(1)">x</a>', "a javascript: URL"),
+    "iframe with a javascript source": ('<iframe src=" javascript:alert(1)"></iframe>', "a javascript: URL in <iframe"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCRIPT_IN_PROSE))
+def test_strict_refuses_prose_that_runs_script_which_a_normal_build_trusts(tree, case):
+    line, named = SCRIPT_IN_PROSE[case]
+    path = edit_page(tree, "Prose with batch size", f"{line}\n\nProse with batch size")
+    builder.build(tree / "site", runs=tree / "runs", src=tree / "src", models=sample.MODELS)  # prose is trusted
+    with pytest.raises(SiteError) as caught:
+        builder.build(tree / "site", runs=tree / "runs", src=tree / "src", models=sample.MODELS, strict=True)
+    number = path.read_text(encoding="utf-8").splitlines().index(line) + 1
+    assert caught.value.path == str(path) and caught.value.field == f"body line {number}"
+    assert "(--strict)" in str(caught.value) and named in str(caught.value)
+
+
+def test_strict_accepts_ordinary_html_and_links_in_prose(tree):
+    edit_page(tree, "Prose with batch size", '<em>See</em> [the notes](https://example.org/javascript:x) and '
+              '<a href="notes.html" title="onclick">notes</a>.\n\nProse with batch size')
+    builder.build(tree / "site", runs=tree / "runs", src=tree / "src", models=sample.MODELS, strict=True)

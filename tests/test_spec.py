@@ -56,3 +56,9 @@ def test_a_task_whose_config_contradicts_its_variants_learning_rate_is_refused()
     with pytest.raises(ValueError, match=r"SimpleNet2\[activation=ReLU,depth=0,lr=0.01\] has config lr=0.001; "
                                          r"the variant sets 0.01"):
         Task("lr-sweep", LR_SWEEP.variants[1], 1729, DEFAULTS)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, -(2**63)])
+def test_a_seed_torch_would_wrap_is_refused(seed):
+    with pytest.raises(ValueError, match="expected a whole number from 0 to 18446744073709551615"):
+        Task("x", variant("SimpleNet2", depth=0, activation="ReLU"), seed, DEFAULTS)

@@ -98,6 +98,9 @@ def load_idx(folder: Path | str) -> Arrays:
         if path is None:
             raise DataError(f"{folder}: expected the file {name} or {name}.gz, found neither")
         arrays[key] = read_idx(path, IMAGE_MAGIC if key.endswith("images") else LABEL_MAGIC)
+        if len(arrays[key]) == 0:
+            raise DataError(f"{path}: expected {key.replace('_', ' ')}, found none (the IDX header counts 0); "
+                            "point --data-dir at a complete data set")
     for part in ("train", "test"):
         images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
         if len(images) != len(labels):

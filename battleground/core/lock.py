@@ -10,6 +10,7 @@ host cannot be checked, so it is refused with a message that says how to clear i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -47,14 +48,15 @@ def _create(path: Path, owner: dict) -> bool:
     """Create the lock holding ``owner``; False if it already exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{owner['pid']}.tmp")
-    tmp.write_text(json.dumps(owner) + "\n", encoding="utf-8")
     try:
+        tmp.write_text(json.dumps(owner) + "\n", encoding="utf-8")
         os.link(tmp, path)
         return True
     except FileExistsError:
         return False
-    finally:
-        tmp.unlink()
+    finally:  # also when the write fails (a full disk): no temp file stays behind
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> dict | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import math
 import os
@@ -36,7 +37,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from battleground.core.values import is_number, is_whole, lookup
+from battleground.core import files
+from battleground.core.values import SEED_RANGE, is_number, is_seed, is_whole, lookup
 
 SCHEMA = 2
 STATUSES = ("running", "complete", "diverged", "interrupted")
@@ -112,20 +114,90 @@ class FieldError(ValueError):
 
 
 def read_text(path: Path | str, error: type[FieldError]) -> str:
-    """A JSON file's text; one that is not UTF-8 is an ``error`` naming it."""
+    """A JSON file's text; anything but a regular, readable UTF-8 file (a folder, a named pipe, a
+    broken link, a file-system error) is an ``error`` naming it (see :mod:`battleground.core.files`)."""
+    data = files.read_regular_bytes(path, error, "a JSON file", "move it out of the way or put the file in its place")
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise error(path, "(file)", "UTF-8 JSON text") from None
 
 
 def parse_json(text: str, path: Path | str, error: type[FieldError]) -> Any:
-    """``text`` as JSON; text that is not (a file cut short, say) is an ``error`` naming where."""
+    """``text`` as JSON; text that is not (a file cut short, say), or that uses what Python's
+    reader accepts but JSON does not (see :func:`strict_json`), is an ``error`` naming where."""
     try:
-        return json.loads(text)
+        return strict_json(text)
     except json.JSONDecodeError as problem:
+        if problem.msg.startswith("Unexpected UTF-8 BOM"):
+            raise error(path, "(file)", "JSON text without a byte-order mark (U+FEFF) before it; "
+                        "save the file as UTF-8 without BOM") from None
         raise error(path, "(file)", f"valid JSON; the file is unreadable at line {problem.lineno} column "
                     f"{problem.colno} ({problem.msg}), perhaps truncated") from None
+    except _NotJSON as problem:
+        raise error(path, "(file)", str(problem)) from None
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+MAX_DEPTH = 32  # records nest 4 deep, benchmark files 5
+MAX_DIGITS = 30  # a FLOP count of a year on a thousand GPUs has 26
+
+
+def _refuse_constant(name: str):
+    raise _NotJSON(f"JSON numbers; {name} is not one (write a diverged value as null)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJSON(f"numbers a float can hold; {text[:40]} is out of range")
+    return value
+
+
+def _whole(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _NotJSON(f"whole numbers of at most {MAX_DIGITS} digits, found one of {len(text)}")
+    return int(text)
+
+
+def _unique_keys(pairs: list) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _NotJSON(f"each key once in an object; {repeated[:40]!r} appears more than once")
+    return result
+
+
+def strict_json(text: str) -> Any:
+    """``json.loads``, refusing what Python's reader accepts but JSON (RFC 8259) does not or our
+    files cannot use: NaN and Infinity, numbers beyond a float (``1e999``) or of more than
+    :data:`MAX_DIGITS` digits, repeated keys, nesting deeper than :data:`MAX_DEPTH`, and text with
+    lone surrogates (``"\\ud800"``), which no page can be written in. Raises
+    ``json.JSONDecodeError`` or a ``ValueError`` that says what was expected."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
+                           parse_int=_whole, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise _NotJSON(f"JSON nested at most {MAX_DEPTH} deep; this is nested too deep to read") from None
+    stack = [(value, 1)]
+    while stack:  # iterative: a deep value must not overflow the checker itself
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise _NotJSON(f"JSON nested at most {MAX_DEPTH} deep")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _NotJSON(f"text of Unicode characters; {item[:40]!r} holds a lone surrogate "
+                               "escape such as \\ud800") from None
+    return value
 
 
 class RecordError(FieldError):
@@ -176,6 +248,7 @@ def validate(record: Any, path: Path | str = "<record>") -> dict:
     if record["classes"] < 2:
         raise RecordError(path, "classes", "a whole number >= 2", record["classes"])
     _validate_epochs(record, path)
+    _validate_ranges(record, path)
     _validate_prediction_counts(record, path)
     _validate_predictions(record, path)
     if record["status"] == "complete" and record["test_accuracy"] is None:
@@ -273,6 +346,83 @@ def _validate_epochs(record: dict, path: Path | str) -> None:
         raise RecordError(path, "epochs", "columns of equal length", counts)
     if columns["epoch"] != list(range(1, len(columns["epoch"]) + 1)):
         raise RecordError(path, "epochs.epoch", "1, 2, 3, … in order", columns["epoch"][:5])
+
+
+# --- physical ranges ----------------------------------------------------------------------------
+# A value of the right type can still be impossible (an accuracy of 5.0, a negative time): each
+# field and each epoch column says here what values it may hold, so a new metric column declares
+# its range where it is added.
+
+
+def _at_least(low: float, null: bool = False, nonfinite: bool = False):
+    def check(value: Any) -> bool:
+        if value is None:
+            return null
+        if not math.isfinite(value):
+            return nonfinite
+        return value >= low
+    return check
+
+
+def _fraction(value: Any) -> bool:
+    return value is None or (math.isfinite(value) and 0 <= value <= 1)
+
+
+_FRACTION = "a fraction from 0 to 1, or null"
+_LOSS = "a number >= 0, or null (diverged)"
+
+# field -> (check, what it must be); applied once the field's type is known to be right
+FIELD_RANGES: dict[str, tuple[Any, str]] = {
+    "seed": (is_seed, SEED_RANGE),
+    "model.parameters": (_at_least(0), "a count >= 0"),
+    "flops.per_step_profiler": (_at_least(0), "a count >= 0"),
+    "flops.per_step_complete": (_at_least(0), "a count >= 0"),
+    "flops.steps_per_epoch": (_at_least(0), "a count >= 0"),
+    "timed_epoch_s": (_at_least(0, null=True), "a number of seconds >= 0, or null"),
+    "test_accuracy": (_fraction, _FRACTION),
+}
+# epoch column -> (check of each value, what it must be). A diverged loss is non-finite in
+# memory (the checkpoint keeps NaN) and null on disk.
+COLUMN_RANGES: dict[str, tuple[Any, str]] = {
+    "epoch": (_at_least(1), "a whole number >= 1"),
+    "train_loss": (_at_least(0, null=True, nonfinite=True), _LOSS),
+    "val_loss": (_at_least(0, null=True, nonfinite=True), _LOSS),
+    "val_accuracy": (_fraction, _FRACTION),
+    "seconds": (_at_least(0), "a number of seconds >= 0"),
+    "cumulative_flops": (_at_least(0), "a count >= 0"),
+}
+NON_DECREASING = ("cumulative_flops",)  # running totals: a value below the one before is impossible
+# A problem's own metric column has the range its name ends in: val_digit_accuracy is a fraction.
+METRIC_SUFFIX_RANGES: dict[str, tuple[Any, str]] = {"accuracy": COLUMN_RANGES["val_accuracy"],
+                                                     "loss": COLUMN_RANGES["val_loss"]}
+
+
+def column_range(name: str) -> tuple[Any, str] | None:
+    """The (check, expectation) of an epoch column, fixed or a problem's metric; None: any number."""
+    if name in COLUMN_RANGES:
+        return COLUMN_RANGES[name]
+    return next((r for suffix, r in METRIC_SUFFIX_RANGES.items() if name.endswith(suffix)), None)
+
+
+def _validate_ranges(record: dict, path: Path | str) -> None:
+    for dotted, (check, expected) in FIELD_RANGES.items():
+        value = lookup(record, dotted)
+        if value is not ... and not check(value):
+            raise RecordError(path, dotted, expected, value)
+    columns = record["epochs"]
+    for name, values in columns.items():
+        if column_range(name) is None:
+            continue
+        check, expected = column_range(name)
+        for i, value in enumerate(values):
+            if not check(value):
+                raise RecordError(path, f"epochs.{name}[{i}]", f"{expected} (epoch {i + 1})", value)
+    for name in NON_DECREASING:
+        values = columns.get(name, ())
+        for i in range(1, len(values)):
+            if values[i] < values[i - 1]:
+                raise RecordError(path, f"epochs.{name}[{i}]", f"a value >= epoch {i}'s {values[i - 1]} "
+                                  f"(a running total never decreases) (epoch {i + 1})", values[i])
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -381,11 +531,18 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as error:  # a full disk, say: no temp file the size of the free space stays behind
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename is None:
+            error.filename = str(path)  # a failed write() names no file: name the one being written
+        raise
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)

@@ -11,6 +11,7 @@ from typing import Iterable
 
 from battleground.core import catalogue
 from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, TrainConfig, check_setting
+from battleground.core.values import SEED_RANGE, is_seed
 
 FAMILIES = tuple(catalogue.FAMILIES)  # the catalogue's names, for callers that only list them
 ACTIVATIONS = catalogue.ACTIVATIONS
@@ -84,6 +85,8 @@ class Task:
     config: TrainConfig
 
     def __post_init__(self):
+        if not is_seed(self.seed):
+            raise ValueError(f"seed {self.seed!r} of {self.variant.name}: expected {SEED_RANGE}")
         # A run's record names its variant and its config: they must not tell two stories.
         for key, value in self.variant.training.items():
             if getattr(self.config, key) != value:

@@ -33,3 +33,14 @@ def lookup(data: Any, dotted: str) -> Any:
             return ...
         data = data[part]
     return data
+
+
+# torch.manual_seed takes -2**63 .. 2**64 - 1 and wraps a negative seed to seed + 2**64, so -1
+# and 18446744073709551615 would train the same run under two names: seeds are 0 .. 2**64 - 1.
+SEED_MAX = 2**64 - 1
+SEED_RANGE = f"a whole number from 0 to {SEED_MAX} (the seeds torch's generators take without wrapping)"
+
+
+def is_seed(value: Any) -> bool:
+    """A seed that torch's generators take as it is: a whole number in 0 .. :data:`SEED_MAX`."""
+    return is_whole(value) and 0 <= value <= SEED_MAX

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from battleground.core import files
 from battleground.core.records import FieldError
 from battleground.site import assets, content, output, pages
 from battleground.core.spec import Investigation
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, default=ROOT / "site_src", help="pages (default: site_src/)")
     parser.add_argument("--models", type=Path, default=ROOT / "battleground" / "train" / "models.py",
                         help="the model source shown on the models page (default: battleground/train/models.py)")
-    parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs")
+    parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs, "
+                        "and on prose with script elements, event handlers or javascript: URLs")
     parser.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     args = parser.parse_args(argv)
@@ -119,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     except FieldError as error:  # a bad page, run record or benchmark file
         print(f"error: {error}", file=sys.stderr)
         print("build failed; nothing was written (the previous site, if any, is unchanged)", file=sys.stderr)
+        return 1
+    except OSError as error:  # read-only, no permission, not a folder, disk full
+        print(f"error: {files.explain(error)}", file=sys.stderr)
+        print("build failed; the previous site, if any, is unchanged", file=sys.stderr)
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

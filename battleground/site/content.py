@@ -15,6 +15,7 @@ hardware and code of the recorded runs); inline placeholders
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from battleground.core import benchmarks, catalogue, records
+from battleground.core import benchmarks, catalogue, files, records
 from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, format_budget
 from battleground.core.spec import Investigation, Variant
 
@@ -264,6 +265,8 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
         raise SiteError(path, "(front matter)", "YAML front matter between two '---' lines at the top")
     try:
         meta = yaml.safe_load(match.group(1) or "")
+    except RecursionError:
+        raise SiteError(path, "(front matter)", "YAML nested a few levels deep; it is nested too deep to read") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 2} column {mark.column + 1}" if mark else ""
@@ -356,8 +359,10 @@ def _items(meta: dict, key: str, spec: dict, path: Path) -> list[tuple[dict, str
 
 def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
     """One page of ``site_src/``, its front matter validated against the investigations."""
+    raw = files.read_regular_bytes(path, SiteError, "a Markdown page",
+                                   "move it out of the pages folder or put the page in its place")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise SiteError(path, "(file)", "UTF-8 text") from None
     meta, body, body_start = split_front_matter(text, path)
@@ -402,6 +407,29 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
                         + (", ".join(page.charts) or "none defined"), headline)
     page.headline = headline or next(iter(page.charts), None)
     return page
+
+
+# --- page files ---------------------------------------------------------------------------------
+
+_PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\.md$")
+
+
+def page_files(src: Path) -> list[Path]:
+    """The pages of ``src``, sorted. Each name becomes ``<name>.html``, so it must be a plain name
+    (``..md`` would become ``..html``), and no two may differ only in case: on a case-insensitive
+    file system (macOS, Windows) ``Index.html`` and ``index.html`` are one file."""
+    found: dict[str, Path] = {}
+    for path in sorted(src.glob("*.md")):
+        if not _PAGE_NAME.match(path.name):
+            raise SiteError(path, "(file name)", "a page name of letters, digits, '-' and '_' that starts with a "
+                            "letter or digit (it becomes <name>.html); rename the file", path.name)
+        twin = found.get(path.name.lower())
+        if twin is not None:
+            raise SiteError(path, "(file name)", f"a name that differs from every other page's in more than case; "
+                            f"{twin.name} and {path.name} would be one file on a case-insensitive file system, "
+                            "so rename or remove one", path.name)
+        found[path.name.lower()] = path
+    return list(found.values())
 
 
 # --- placeholders -------------------------------------------------------------------------------
@@ -472,11 +500,15 @@ def check_placeholders(page: Page, context: Context) -> None:
 
 def model_sources(path: Path) -> dict[str, str]:
     """Each top-level class of ``path`` and its exact source text, read with ``ast``, never imported."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         raise SiteError(path, "(file)", "the model definitions (the models page shows each class's "
-                        "source); it comes with the torch side, or pass --models PATH") from None
+                        "source); it comes with the torch side, or pass --models PATH")
+    raw = files.read_regular_bytes(path, SiteError, "the model definitions (Python source)",
+                                   "pass --models PATH of battleground/train/models.py")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SiteError(path, "(file)", "UTF-8 Python source") from None
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as error:
@@ -523,6 +555,7 @@ def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str])
     seen: dict[tuple[str, int], Path] = {}
     declared = {v.name: v for v in spec.variants}
     extra: dict[str, Variant] = {}
+    files.folder_or_none(runs_dir / spec.name, SiteError, f"a folder of the run records of '{spec.name}'")
     for path in records.record_files(runs_dir, spec.name):
         record = records.load_record(path)
         if record["investigation"] != spec.name:
@@ -550,6 +583,7 @@ def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str])
 def load_benchmarks(runs_dir: Path) -> list[Benchmark]:
     """Every results file of ``runs/benchmarks/``; a bad one is a ``BenchmarkError``."""
     out, seen = [], {}
+    files.folder_or_none(runs_dir / records.BENCHMARKS_FOLDER, SiteError, "a folder of benchmark results files")
     for path in benchmarks.results_files(runs_dir):
         text = records.read_text(path, benchmarks.BenchmarkError)
         bench = Benchmark(path, benchmarks.parse_results(text, path), text)
@@ -574,15 +608,16 @@ def read_context(
     """Read and validate the whole site; raises a ``records.FieldError``: :class:`SiteError`,
     ``records.RecordError`` or ``benchmarks.BenchmarkError``."""
     src, runs_dir = Path(src), Path(runs_dir)
-    if not src.is_dir():
+    if files.folder_or_none(src, SiteError, "a folder of Markdown pages (site_src/)") is None:
         raise SiteError(src, "(folder)", "a folder of Markdown pages (site_src/)")
+    files.folder_or_none(runs_dir, SiteError, "a folder of run records (runs/)")
     warnings: list[str] = []
     data = {name: load_investigation(spec, runs_dir, warnings) for name, spec in investigations.items()}
     if runs_dir.is_dir():
         for folder in sorted(p for p in runs_dir.iterdir()
                              if p.is_dir() and p.name not in data and p.name not in records.RESERVED_FOLDERS):
             warnings.append(f"{folder}: runs of an investigation not declared in experiments/; ignored")
-    pages = sorted((read_page(p, data) for p in sorted(src.glob("*.md"))), key=lambda p: (p.order, p.slug))
+    pages = sorted((read_page(p, data) for p in page_files(src)), key=lambda p: (p.order, p.slug))
     if not any(p.slug == "index" for p in pages):
         raise SiteError(src / "index.md", "(file)", "a home page, index.md")
     pages.sort(key=lambda p: (p.slug != "index", p.order, p.slug))
@@ -605,6 +640,11 @@ def read_context(
                     raise SiteError(page.path, "investigation", f"an investigation with runs (--strict); "
                                     f"{runs_dir / page.investigation} holds no records", page.investigation)
                 warnings.append(message)
+    if strict:  # prose is trusted; --strict refuses prose that runs script, for sites that take contributions
+        from battleground.site import prose
+
+        for page in pages:
+            prose.check(page)
     for name in data:
         if name not in with_page:
             warnings.append(f"investigation '{name}' has no page in {src} ({name}.md)")

@@ -12,9 +12,10 @@ import sys
 from collections import defaultdict
 
 import experiments
-from battleground.core import records
+from battleground.core import files, records
 from battleground.core.config import parse_budget
 from battleground.core.spec import Investigation
+from battleground.core.values import SEED_RANGE, is_seed
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -132,6 +133,8 @@ def command_run(args) -> int:
             changes.update(budget_s=parse_budget(args.budget), epochs=None)  # a budget replaces fixed epochs
         except ValueError as error:
             raise Failure(str(error)) from None
+    if args.seed is not None and not is_seed(args.seed):
+        raise Failure(f"--seed {args.seed}: expected {SEED_RANGE}")
     if args.epochs is not None:
         if args.epochs < 1:
             raise Failure(f"--epochs {args.epochs}: expected a whole number >= 1")
@@ -163,6 +166,9 @@ def command_run(args) -> int:
         raise Failure(str(error), status=1) from None
     except records.RecordError as error:
         raise Failure(f"{error}; to train this run again from scratch, use --force", status=1) from None
+    except OSError as error:  # the runs folder is read-only, full, not a folder, ...
+        raise Failure(files.explain(error, f"records and checkpoints go to --runs-dir {args.runs_dir}; "
+                                    "an interrupted run resumes from its last checkpoint"), status=1) from None
     return 0
 
 
@@ -200,3 +206,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `battleground list | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+    except OSError as error:  # any other file-system error: one line, not a traceback
+        print(f"battleground: error: {files.explain(error)}", file=sys.stderr)
+        return 1

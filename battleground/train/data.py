@@ -25,6 +25,7 @@ from battleground.core.idx import (  # noqa: F401 - the IDX reader, re-exported 
 
 DATA_DIR_ENV = "BATTLEGROUND_DATA_DIR"
 HUB_REPOS = {name: spec.hub_repo for name, spec in DATASETS.items()}  # from the catalogue
+CLASSES = 10  # every data set of the catalogue has ten (digit pairs are made from them)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,28 @@ class Splits:
     def part(self, name: str) -> dict[str, torch.Tensor]:
         """The named tensors of one part (``train``, ``val`` or ``test``): ``x``, ``y`` and its extras."""
         return {"x": getattr(self, f"{name}_x"), "y": getattr(self, f"{name}_y"), **self.extras.get(name, {})}
+
+
+def check_arrays(arrays: Arrays, where: str | None = None) -> None:
+    """Refuse data that would train "successfully" on nothing: no images in a part, labels
+    outside the classes, or training labels of one class only (which any net learns by
+    predicting it: a run that looks like a collapse, not a data error). Errors name ``where`` the
+    data came from (default: ``arrays.source``)."""
+    where = where or arrays.source
+    for part in ("train", "test"):
+        labels = getattr(arrays, f"{part}_labels")
+        if len(labels) == 0:
+            raise DataError(f"{where}: expected {part} images, found none (the IDX header counts 0); "
+                            "point --data-dir at a complete data set")
+        if labels.max() >= CLASSES:
+            raise DataError(f"{where}: expected {part} labels from 0 to {CLASSES - 1}, found {labels.max()}")
+    _check_classes(arrays.train_labels, f"{where}: the {len(arrays.train_labels)} training images")
+
+
+def _check_classes(labels: np.ndarray, what: str) -> None:
+    classes = np.unique(labels)
+    if len(classes) < 2:
+        raise DataError(f"{what} are all of class {classes[0]}; expected at least two classes to train on")
 
 
 # --- Hugging Face hub ---------------------------------------------------------------------------
@@ -76,8 +99,13 @@ def load_arrays(dataset: str, data_dir: Path | str | None = None) -> Arrays:
         raise DataError(f"unknown data set {dataset!r}; known: {', '.join(HUB_REPOS)}")
     data_dir = data_dir or os.environ.get(DATA_DIR_ENV) or None
     if data_dir is None:
-        return load_hub(dataset)
-    return load_idx(idx_folder(data_dir, dataset))
+        arrays = load_hub(dataset)
+        check_arrays(arrays)
+    else:
+        folder = idx_folder(data_dir, dataset)
+        arrays = load_idx(folder)
+        check_arrays(arrays, where=str(folder))
+    return arrays
 
 
 def _images(array: np.ndarray, device: torch.device) -> torch.Tensor:
@@ -107,8 +135,14 @@ def make_splits(arrays: Arrays, config: TrainConfig, device: torch.device | str)
     ``device``. The test images are split by a permutation seeded with ``config.val_split_seed``,
     so every run validates on the same images."""
     device = torch.device(device)
+    check_arrays(arrays)
+    n_train = len(arrays.train_images)
+    if config.train_size is not None and config.train_size > n_train:
+        raise DataError(f"train_size {config.train_size} exceeds the {n_train} training images ({arrays.source})")
     val, test = split_indices(len(arrays.test_images), config)
     train = slice(None, config.train_size)
+    if config.train_size is not None:
+        _check_classes(arrays.train_labels[train], f"the first {config.train_size} training images")
     return Splits(
         train_x=_images(arrays.train_images[train], device),
         train_y=_labels(arrays.train_labels[train], device),

@@ -7,6 +7,7 @@ executor (a cluster one) takes the same task list and returns the same records.
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -21,12 +22,23 @@ from battleground.core.spec import Task
 FINISHED = ("complete", "diverged")  # training again would only repeat the same result
 
 
-def existing_finished(task: Task, runs_dir: Path | str) -> dict | None:
-    """The record of ``task`` if one exists with status complete or diverged."""
+def existing_finished(task: Task, runs_dir: Path | str, resume: bool = True,
+                      log: Callable[[str], None] = print) -> dict | None:
+    """The record of ``task`` if one exists with status complete or diverged.
+
+    A record that cannot be read beside a checkpoint (a record cut short, say) is not finished:
+    the checkpoint is the truth, and resuming from it rewrites the record. Without a checkpoint
+    to resume from, it is a :class:`records.RecordError`."""
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
-    record = records.load_record(path)
+    try:
+        record = records.load_record(path)
+    except records.RecordError as error:
+        if not (resume and checkpoint.checkpoint_path(path).exists()):
+            raise
+        log(f"note: {error}; resuming from the checkpoint, which rewrites the record")
+        return None
     return record if record["status"] in FINISHED else None
 
 
@@ -85,7 +97,7 @@ def run_local(
             # checked under the locks: another process may just have finished a run
             todo = []
             for i, task in zip(positions, group):
-                done = None if force else existing_finished(task, runs_dir)
+                done = None if force else existing_finished(task, runs_dir, resume, log)
                 if done is not None:
                     log(f"skipping {task.variant.name} seed {task.seed}: {done['status']} record exists (--force retrains)")
                     results[i] = done
