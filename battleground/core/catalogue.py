@@ -25,11 +25,15 @@ class DataSet:
     hub_repo: str  # the Hugging Face hub's copy, the default source
     classes: int
     image_shape: tuple[int, int, int]  # channels, height, width of one image
+    title: str = ""  # as the site names it
+
+    def __post_init__(self):
+        object.__setattr__(self, "title", self.title or self.name)
 
 
 DATASETS = {
-    "mnist": DataSet("mnist", "ylecun/mnist", 10, (1, 28, 28)),
-    "fashion-mnist": DataSet("fashion-mnist", "zalando-datasets/fashion_mnist", 10, (1, 28, 28)),
+    "mnist": DataSet("mnist", "ylecun/mnist", 10, (1, 28, 28), "MNIST"),
+    "fashion-mnist": DataSet("fashion-mnist", "zalando-datasets/fashion_mnist", 10, (1, 28, 28), "Fashion-MNIST"),
 }
 
 

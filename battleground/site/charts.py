@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from battleground.core import records
+from battleground.core import catalogue, records
 from battleground.site.content import ChartDef, InvestigationData, Run
 from battleground.core.spec import Variant
 
@@ -191,6 +191,21 @@ def chart_views(chart: ChartDef, variants: Sequence[Variant]) -> list[tuple[str,
     return views
 
 
+def data_label(records_: Iterable[dict]) -> str:
+    """Which data set (and task) the runs are about, as the page says it: ``MNIST``,
+    ``Fashion-MNIST``, or ``MNIST digit pairs``; several joined with "and"."""
+    names = []
+    for record in records_:
+        config = record["config"]
+        dataset = catalogue.DATASETS.get(config["dataset"])
+        name = dataset.title if dataset else config["dataset"]
+        if config.get("problem", "classify") != "classify":
+            name += " " + config["problem"].replace("-", " ")
+        if name not in names:
+            names.append(name)
+    return " and ".join(sorted(names))
+
+
 def flops_method(chart: ChartDef, runs: Iterable[Run]) -> str:
     """The FLOP count a chart's x axis shows: the one the page asks for, except that a chart with a
     run whose profiler count misses layers (``flops.profiler_complete`` false: the profiler counts
@@ -240,6 +255,7 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
     return {
         "id": dom_id,
         "title": chart.title,
+        "data": data_label(r.record for _, runs in selected for r in runs),
         "x": chart.x,
         "y": chart.y,
         "seed": str(chart.seed),

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from battleground.site.charts import rows_csv, run_note
+from battleground.site.charts import data_label, rows_csv, run_note
 from battleground.site.content import InvestigationData, TableDef
 
 COLUMNS = (
@@ -173,6 +173,7 @@ def table_view(table: TableDef, inv: InvestigationData) -> dict:
         "columns": [{"key": k, "header": h, "numeric": n} for k, h, n in columns(rows)],
         "rows": [_cells(r) for r in rows],
         "runs": sum(1 for r in rows if r["status"] != "not run"),
+        "data": data_label(r.record for r in inv.runs if table.selection.matches(r.variant)),
     }
 
 
