@@ -58,9 +58,7 @@ def make_record(
         "model": {"family": v.family, "params": dict(v.params), "parameters": PARAMETERS.get(v.family, 1000)},
         "classes": 10,
         "engine": "fixture",
-        "config": {"problem": "classify", "schedule": "none", "init": "default", "dataset": DEFAULTS.dataset, "batch_size": DEFAULTS.batch_size, "optimizer": DEFAULTS.optimizer,
-                   "lr": DEFAULTS.lr, "loss": DEFAULTS.loss, "budget_s": DEFAULTS.budget_s,
-                   "val_split_seed": DEFAULTS.val_split_seed, **({"epochs": epochs} if fixed_epochs else {})},
+        "config": DEFAULTS.replace(epochs=epochs if fixed_epochs else None).as_dict(),  # as training writes it
         "flops": {"per_step_profiler": profiler, "per_step_complete": complete, "steps_per_epoch": steps,
                   "profiler_complete": True},
         "timed_epoch_s": 0.012,

@@ -160,10 +160,11 @@ def labels(variants: Sequence[Variant], named: bool = False) -> dict[str, str]:
     if len(variants) <= 1 or len({v.family for v in variants}) > 1:
         return full
     keys = sorted({k for v in variants for k, _ in v.params})
-    varying = [k for k in keys if len({str(v.kwargs.get(k)) for v in variants}) > 1]
+    shown = {v.name: {k: catalogue.format_value(v.kwargs.get(k)) for k in keys} for v in variants}
+    varying = [k for k in keys if len({shown[v.name][k] for v in variants}) > 1]
     out = {}
     for v in variants:
-        parts = [str(v.kwargs.get(k)) if len(varying) == 1 and not named else f"{k}={v.kwargs.get(k)}" for k in varying]
+        parts = [shown[v.name][k] if len(varying) == 1 and not named else f"{k}={shown[v.name][k]}" for k in varying]
         out[v.name] = ", ".join(parts) or v.name
     return out if len(set(out.values())) == len(out) else full
 
@@ -185,9 +186,9 @@ def chart_views(chart: ChartDef, variants: Sequence[Variant]) -> list[tuple[str,
         return [("", "", list(variants))]
     views = []
     for param in chart.facet:
-        values = list(dict.fromkeys(str(v.kwargs[param]) for v in variants))
-        for value in values:
-            views.append((param, f"{param} = {value}", [v for v in variants if str(v.kwargs[param]) == value]))
+        shown = {v.name: catalogue.format_value(v.kwargs[param]) for v in variants}
+        for value in dict.fromkeys(shown.values()):
+            views.append((param, f"{param} = {value}", [v for v in variants if shown[v.name] == value]))
     return views
 
 

@@ -28,11 +28,14 @@ from battleground.core import records, splits
 from battleground.site import significance
 from battleground.site.content import InvestigationData, Run, Selection, SiteError
 
-METRICS = (  # key, label, how it is read from a record
-    ("final_val", "final val. acc."),
-    ("best_val", "best val. acc."),
-    ("test", "test acc."),
-)
+METRICS = {  # key -> (label, whether higher is better); the values are read by metric()
+    "final_val": ("final val. acc.", True),
+    "best_val": ("best val. acc.", True),
+    "test": ("test acc.", True),
+    "val_loss": ("final val. loss", False),
+    "train_loss": ("final train loss", False),
+}
+DEFAULT_METRICS = ("final_val", "best_val", "test")
 FIELDS = {  # front-matter field -> (type, what is expected, required)
     "id": (str, "an id of lower-case letters, digits and '-'", True),
     "title": (str, "a string", False),
@@ -40,6 +43,7 @@ FIELDS = {  # front-matter field -> (type, what is expected, required)
     "family": (str, "a model family", False),
     "where": (dict, "a mapping of model parameters to values", False),
     "variants": (list, "a list of variant names", False),
+    "metrics": (list, "a list of metrics among " + ", ".join(METRICS), False),
 }
 
 
@@ -49,6 +53,7 @@ class CompareDef:
     title: str
     baseline: str
     selection: Selection
+    metrics: tuple[str, ...] = DEFAULT_METRICS
 
 
 def define(item: dict, inv: InvestigationData, path: Path, prefix: str, selection: Selection) -> CompareDef:
@@ -57,17 +62,23 @@ def define(item: dict, inv: InvestigationData, path: Path, prefix: str, selectio
     if item["baseline"] not in known:
         raise SiteError(path, prefix + "baseline", f"a variant of investigation '{inv.spec.name}', e.g. "
                         f"{inv.variants[0].name}", item["baseline"])
-    return CompareDef(item["id"], item.get("title") or "", item["baseline"], selection)
+    metrics = item.get("metrics") or list(DEFAULT_METRICS)
+    for i, name in enumerate(metrics):
+        if name not in METRICS:
+            raise SiteError(path, f"{prefix}metrics[{i}]", "one of " + ", ".join(METRICS), name)
+    return CompareDef(item["id"], item.get("title") or "", item["baseline"], selection, tuple(metrics))
 
 
 def metric(record: dict, key: str) -> float | None:
     """One run's value of a compared metric; None where the run has none (diverged, unfinished)."""
-    accuracy = [a for a in record["epochs"]["val_accuracy"] if a is not None]
-    if key == "final_val":
-        return record["epochs"]["val_accuracy"][-1] if record["epochs"]["val_accuracy"] else None
+    epochs = record["epochs"]
     if key == "best_val":
+        accuracy = [a for a in epochs["val_accuracy"] if a is not None]
         return max(accuracy) if accuracy else None
-    return record["test_accuracy"]
+    if key == "test":
+        return record["test_accuracy"]
+    column = {"final_val": "val_accuracy", "val_loss": "val_loss", "train_loss": "train_loss"}[key]
+    return epochs[column][-1] if epochs[column] else None
 
 
 def _test_labels(run: Run) -> list[int] | None:
@@ -103,9 +114,9 @@ def raw_rows(compare: CompareDef, inv: InvestigationData) -> list[dict[str, Any]
         if variant.name == compare.baseline or not compare.selection.matches(variant):
             continue
         runs = sorted(runs_of.get(variant.name, []), key=lambda r: r.record["seed"])
-        for key, label in METRICS:
+        for key in compare.metrics:
             base, other = _values(base_runs, key), _values(runs, key)
-            row: dict[str, Any] = {"variant": variant.name, "metric": label, "key": key,
+            row: dict[str, Any] = {"variant": variant.name, "metric": METRICS[key][0], "key": key,
                                    "base": base, "other": other, "difference": None, "mcnemar": []}
             if base and other:
                 row["difference"] = significance.welch(list(base.values()), list(other.values()))
@@ -138,14 +149,25 @@ def page_rows(comparisons: list[CompareDef], inv: InvestigationData) -> dict[str
     for rows in by_id.values():
         for row in rows:
             difference = row["difference"]
-            row["verdict"] = ("no runs to compare" if difference is None
-                              else significance.verdict(difference.mean, row["welch_adjusted"]))
+            higher_better = METRICS[row["key"]][1]
+            row["verdict"] = ("no runs to compare" if difference is None else significance.verdict(
+                difference.mean if higher_better else -difference.mean, row["welch_adjusted"]))
     return by_id
 
 
-def _pp(value: float) -> str:
-    """A difference of accuracies in percentage points, signed."""
-    return f"{value * 100:+.2f}"
+def _accuracy(key: str) -> bool:
+    return METRICS[key][1]  # the accuracies are the metrics where higher is better
+
+
+def _diff(value: float, key: str) -> str:
+    """A difference, signed: of accuracies in percentage points, of losses as it is."""
+    return f"{value * 100:+.2f}" if _accuracy(key) else f"{value:+.4f}"
+
+
+def _value(value: float | None, key: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value * 100:.2f}%" if _accuracy(key) else f"{value:.4f}"
 
 
 def _p(value: float | None) -> str:
@@ -162,19 +184,19 @@ def view(compare: CompareDef, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """What the template needs: each row's display cells and sort keys."""
     out = []
     for row in rows:
-        d = row["difference"]
-        interval = "–" if d is None or d.low is None else f"{_pp(d.low)} to {_pp(d.high)}"
-        seeds = " / ".join(f"{v * 100:.2f}" for v in row["other"].values())
-        base_seeds = " / ".join(f"{v * 100:.2f}" for v in row["base"].values())
+        d, key = row["difference"], row["key"]
+        interval = "–" if d is None or d.low is None else f"{_diff(d.low, key)} to {_diff(d.high, key)}"
+        seeds = " / ".join(_value(v, key) for v in row["other"].values())
+        base_seeds = " / ".join(_value(v, key) for v in row["base"].values())
         mcnemar = "; ".join(f"seed {e['seed']}: {e['only_base']} vs {e['only_other']}, p {_p(e['adjusted'])}"
                             for e in row["mcnemar"]) or "–"
         base_mean, other_mean = _mean(row["base"]), _mean(row["other"])
         out.append({
             "variant": (row["variant"], row["variant"]),
             "metric": (row["metric"], row["metric"]),
-            "base": ("–" if base_mean is None else f"{base_mean * 100:.2f}%", base_mean),
-            "other": ("–" if other_mean is None else f"{other_mean * 100:.2f}%", other_mean),
-            "difference": ("–" if d is None else _pp(d.mean), None if d is None else d.mean),
+            "base": (_value(base_mean, key), base_mean),
+            "other": (_value(other_mean, key), other_mean),
+            "difference": ("–" if d is None else _diff(d.mean, key), None if d is None else d.mean),
             "interval": (interval, None if d is None or d.low is None else d.low),
             "seeds": (f"{seeds} (baseline {base_seeds})" if seeds else "–", None),
             "welch": (_p(row.get("welch_adjusted")), row.get("welch_adjusted")),
@@ -190,7 +212,7 @@ COLUMNS = (  # key, header, numeric
     ("metric", "metric", False),
     ("base", "baseline mean", True),
     ("other", "variant mean", True),
-    ("difference", "difference (points)", True),
+    ("difference", "difference (accuracy in points)", True),
     ("interval", "95% interval", True),
     ("seeds", "each seed (%)", False),
     ("welch", "Welch p (Holm)", True),

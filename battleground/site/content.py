@@ -64,6 +64,9 @@ def _same_value(declared: Any, written: Any) -> bool:
     a string (it wants ``1.0e-3`` for a float), so numbers compare by value, whatever their text."""
     if str(declared) == str(written):
         return True
+    if isinstance(written, tuple):  # widths (950, 50): written 950-50 or [950, 50] on a page
+        return str(declared) == catalogue.format_value(written) or (
+            isinstance(declared, list) and tuple(declared) == written)
     try:
         return not isinstance(declared, bool) and float(declared) == float(written)
     except (TypeError, ValueError):
