@@ -167,7 +167,7 @@ def measure_flops(model: nn.Module, splits: Splits, config: TrainConfig) -> flop
     optimizer, loss_fn = make_optimizer(twin, config), _lookup(LOSSES, config.loss, "loss")
     x, y = splits.train_x[: config.batch_size], splits.train_y[: config.batch_size]
     with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
-        return flops.step_flops(lambda: training_step(twin, optimizer, loss_fn, x, y))
+        return flops.step_flops(lambda: training_step(twin, optimizer, loss_fn, x, y), forward=lambda: twin(x))
 
 
 def epochs_in_budget(budget_s: float, epoch_s: float) -> int:
@@ -216,6 +216,8 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
             "per_step_profiler": step.profiler,
             "per_step_complete": step.complete,
             "steps_per_epoch": math.ceil(n_train / task.config.batch_size),
+            # False where the profiler missed a layer's forward (Conv1d, Conv3d): chart the complete count
+            "profiler_complete": step.profiler_complete,
         },
         "timed_epoch_s": timed_epoch_s,
         "epochs_planned": epochs_planned,
