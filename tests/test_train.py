@@ -69,7 +69,8 @@ def test_the_record_on_disk_is_the_returned_record(smoke_splits, tmp_path):
 def test_a_record_carries_flops_predictions_and_provenance(smoke_splits, tmp_path):
     record = loop.train(SMOKE_TASKS[0], smoke_splits, CPU, tmp_path, progress=False)
     flops = record["flops"]
-    assert flops == {"per_step_profiler": 31_960_000, "per_step_complete": 31_960_000, "steps_per_epoch": 20}
+    assert flops == {"per_step_profiler": 31_960_000, "per_step_complete": 31_960_000, "steps_per_epoch": 20,
+                     "profiler_complete": True}
     assert record["epochs"]["cumulative_flops"] == [20 * 31_960_000, 2 * 20 * 31_960_000]
     counts = record["val_prediction_counts"]
     assert len(counts) == 10 and sum(counts) == 8_000

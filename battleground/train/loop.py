@@ -11,7 +11,6 @@ resume a run exactly.
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground.train import checkpoint, cuda_graph, flops, hand_step, mlp_epoch, models, provenance
+from battleground.train import checkpoint, cuda_graph, engines, flops, mlp_epoch, models, provenance
 from battleground.core import records
 from battleground.core.config import TrainConfig
 from battleground.train.data import Splits
@@ -43,9 +42,10 @@ class RunState:
     optimizer: torch.optim.Optimizer
     order: torch.Generator  # draws each epoch's batch order, on the training device
     step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # one SGD step on a batch -> its loss
+    engine: str = engines.autograd.name  # the engine that trains it (battleground.train.engines)
     whole_epoch: mlp_epoch.ScriptedEpoch | None = None  # the step's loop in TorchScript, where it applies
     cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.train.cuda_graph)
-    graphed: dict = field(default_factory=dict)  # id of the training images -> captured epoch
+    graphed: dict = field(default_factory=dict)  # (id of the training images, lr) -> captured epoch
     epoch: int = 0  # epochs completed
     record: dict = field(default_factory=dict)  # the run record so far
 
@@ -69,11 +69,15 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
 
 def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
               fast: bool = True) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """The training step for ``model``: the hand-written step where it applies (bit-identical
-    to autograd's, see ``battleground.train.hand_step``) unless ``fast`` is off, else autograd's."""
-    if fast and hand_step.supports(model, config):
-        return hand_step.HandStep(model, config.lr)
-    return functools.partial(training_step, model, optimizer, _lookup(LOSSES, config.loss, "loss"))
+    """The training step of the engine :func:`engines.select` picks for ``model`` on its device
+    (autograd's unless ``fast``): the hand-written step where it supports the model, bit for bit
+    autograd's (``battleground.train.hand_step``)."""
+    device = next(model.parameters()).device
+    return _build(engines.select(model, config, device, fast), model, optimizer, config).step
+
+
+def _build(engine, model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig) -> engines.Trainer:
+    return engine.build(model, optimizer, config, _lookup(LOSSES, config.loss, "loss"))
 
 
 def place(model: nn.Module, device: torch.device) -> nn.Module:
@@ -87,18 +91,17 @@ def place(model: nn.Module, device: torch.device) -> nn.Module:
 
 def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs: bool = False) -> RunState:
     """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``;
-    with ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph. On a CPU, an MLP
-    the hand-written step trains runs its epochs in TorchScript (``battleground.train.mlp_epoch``)."""
+    the step is the fastest engine's that supports the run (:func:`engines.select`; autograd's
+    unless ``fast``): on a CPU an MLP's epochs in TorchScript, else the hand-written step where it
+    applies. With ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph."""
     torch.manual_seed(task.seed)  # the weight initialisation
     model = place(models.build(task.variant), device)
     optimizer = make_optimizer(model, task.config)
     order = torch.Generator(device=device).manual_seed(task.seed)
-    step = make_step(model, optimizer, task.config, fast)
-    whole_epoch = None
-    if isinstance(step, hand_step.HandStep) and mlp_epoch.ScriptedEpoch.applies(model, device):
-        whole_epoch = mlp_epoch.ScriptedEpoch(model, task.config.lr)
-    return RunState(model=model, optimizer=optimizer, order=order, step=step, whole_epoch=whole_epoch,
-                    cuda_graphs=cuda_graphs and device.type == "cuda")
+    engine = engines.select(model, task.config, device, fast, graphs=cuda_graphs)
+    trainer = _build(engine, model, optimizer, task.config)
+    return RunState(model=model, optimizer=optimizer, order=order, step=trainer.step, engine=engine.name,
+                    whole_epoch=trainer.whole_epoch, cuda_graphs=trainer.cuda_graphs)
 
 
 def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y) -> torch.Tensor:
@@ -136,9 +139,11 @@ def _graphed_epoch(state: RunState, splits: Splits, size: int) -> cuda_graph.Gra
     """The run's captured step on these training images, captured on first use."""
     if not state.cuda_graphs or len(splits.train_y) < size:
         return None
-    key = id(splits.train_x)  # a graph reads the very tensors it was captured with
+    # A graph reads the very tensors it was captured with, and replays the rate it was captured
+    # with: a schedule's new rate takes a new capture (only the latest is kept).
+    key = (id(splits.train_x), state.optimizer.param_groups[0]["lr"])
     if key not in state.graphed:
-        state.graphed[key] = cuda_graph.capture(state.model, state.step, splits.train_x, splits.train_y, size)
+        state.graphed = {key: cuda_graph.capture(state.model, state.step, splits.train_x, splits.train_y, size)}
     return state.graphed[key]
 
 
@@ -210,6 +215,7 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
             "parameters": models.parameter_count(state.model),
         },
         "config": task.config.as_dict(),
+        "engine": state.engine,
         "data": {"source": splits.source, "train_images": n_train,
                  "val_images": len(splits.val_y), "test_images": len(splits.test_y)},
         "flops": {
@@ -320,6 +326,7 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     if resume and saved.exists():
         state = init_state(task, device, fast, cuda_graphs)
         epochs = _resume(saved, state, task)
+        state.record.setdefault("engine", state.engine)  # a checkpoint written before records named their engine
         if progress:
             tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
     else:

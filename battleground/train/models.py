@@ -40,6 +40,8 @@ def activation_layer(name: str) -> nn.Module:
 class SimpleNet2(nn.Module):
     """An MLP: 784 -> width, then ``depth`` middle layers width -> width, then width -> 10."""
 
+    chain = True  # forward runs the layers in order: the fast engines may train it (engines/chain.py)
+
     def __init__(self, depth: int, width: int = 100, activation: str = "ReLU"):
         super().__init__()
         layers = [nn.Flatten(), nn.Linear(PIXELS, width), activation_layer(activation)]
@@ -54,6 +56,8 @@ class SimpleNet2(nn.Module):
 
 class LeNet5(nn.Module):
     """LeNet-5 (LeCun et al., 1998) with average pooling and a chosen activation."""
+
+    chain = True  # forward runs features, then classifier: the fast engines may train it
 
     def __init__(self, activation: str = "tanh"):
         super().__init__()

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from battleground.train import batched, checkpoint, data, models, loop
+from battleground.train import batched, checkpoint, data, engines, models, loop
 from battleground.core import lock, records
 from battleground.core.spec import Task
 
@@ -91,7 +91,7 @@ def run_local(
             if key not in splits:
                 splits[key] = data.make_splits(arrays[config.dataset], config, device)
             model = models.build(todo_tasks[0].variant)
-            if len(todo_tasks) > 1 and (batched.supports(model) if batch else batched.worth_batching(model, device)):
+            if len(todo_tasks) > 1 and engines.batches(model, config, device, batch):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
             else:
                 trained = [loop.train(t, splits[key], device, runs_dir, progress=progress, resume=resume,
