@@ -8,7 +8,7 @@ import copy
 import pytest
 import torch
 
-from battleground.train import data, flops, hand_step, models, loop
+from battleground.train import data, engines, flops, hand_step, models, loop
 from battleground.core.config import DEFAULTS
 from battleground.core.spec import ACTIVATIONS, Task, variant
 from experiments import activation_functions
@@ -38,9 +38,9 @@ def _twins(name: str, depth: int | None) -> tuple[torch.nn.Module, torch.nn.Modu
 def test_the_hand_written_step_gives_autograds_weights_bit_for_bit(splits, name, depth):
     autograd_model, fast_model = _twins(name, depth)
     config = DEFAULTS.replace(lr=0.05)  # a large step, so that a wrong gradient shows at once
-    assert hand_step.supports(fast_model, config)
+    assert engines.hand_step.supports(fast_model, config, CPU) is None
     plain = loop.make_step(autograd_model, loop.make_optimizer(autograd_model, config), config, fast=False)
-    fast = loop.make_step(fast_model, None, config)
+    fast = loop.make_step(fast_model, loop.make_optimizer(fast_model, config), config)
     assert isinstance(fast, hand_step.HandStep) and not isinstance(plain, hand_step.HandStep)
     for start in range(0, STEPS * 100, 100):
         x, y = splits.train_x[start : start + 100], splits.train_y[start : start + 100]
@@ -66,16 +66,17 @@ def test_an_epoch_in_torchscript_gives_autograds_weights_and_loss_bit_for_bit(da
         assert torch.equal(want, got), key
 
 
-@pytest.mark.parametrize("family", [
-    variant("SimpleNet2", depth=1, activation="PReLU"),  # the hand-written step, looped in Python
-    variant("SimpleNet2", depth=1, activation="tanh"),  # its epoch in TorchScript
-    variant("LeNet5", activation="tanh"),  # convolutions and pooling
+@pytest.mark.parametrize("family, engine", [
+    (variant("SimpleNet2", depth=1, activation="PReLU"), "hand-step"),  # looped in Python
+    (variant("SimpleNet2", depth=1, activation="tanh"), "torchscript-epoch"),
+    (variant("LeNet5", activation="tanh"), "hand-step"),  # convolutions and pooling
 ], ids=str)
-def test_the_fast_path_writes_the_plain_paths_record(splits, tmp_path, family):
+def test_the_fast_path_writes_the_plain_paths_record_but_for_the_engine(splits, tmp_path, family, engine):
     task = Task("test", family, 271828,
                 activation_functions.INVESTIGATION.config.replace(train_size=3_000, epochs=3))
     fast = loop.train(task, splits, CPU, tmp_path / "fast", progress=False)
     plain = loop.train(task, splits, CPU, tmp_path / "plain", progress=False, fast=False)
+    assert (fast.pop("engine"), plain.pop("engine")) == (engine, "autograd")
     for record in (fast, plain):
         del record["started"], record["finished"]
         for column in TIMINGS:
@@ -88,7 +89,7 @@ def test_the_fast_step_does_the_flops_of_the_autograd_step(splits):
     autograd_model, fast_model = _twins("tanh", 2)
     x, y = splits.train_x[:100], splits.train_y[:100]
     plain = loop.make_step(autograd_model, loop.make_optimizer(autograd_model, DEFAULTS), DEFAULTS, fast=False)
-    fast = loop.make_step(fast_model, None, DEFAULTS)
+    fast = loop.make_step(fast_model, loop.make_optimizer(fast_model, DEFAULTS), DEFAULTS)
     assert flops.step_flops(lambda: fast(x, y)) == flops.step_flops(lambda: plain(x, y))
 
 
@@ -105,7 +106,7 @@ def _with_softplus(model: torch.nn.Module) -> torch.nn.Module:
     (models.build(variant("SimpleNet2", depth=0, activation="ReLU")).double(), DEFAULTS),
 ], ids=["max pooling", "unknown activation", "other optimizer", "float64"])
 def test_models_the_hand_written_step_does_not_know_train_with_autograd(model, config):
-    assert not hand_step.supports(model, config)
+    assert engines.hand_step.supports(model, config, CPU) is not None
     assert not isinstance(loop.make_step(model, torch.optim.SGD(model.parameters(), lr=0.1), config),
                           hand_step.HandStep)
 

@@ -11,7 +11,10 @@ stays what it would be alone:
   of the stacked weights is that model's own gradient (the models share nothing);
 - the optimizer works element-wise (SGD with PyTorch defaults: ``p -= lr * grad``), so stepping
   model k's slice of the stacked weights with its own learning rate steps it as its own
-  optimizer would; a learning-rate sweep costs what a seed band does.
+  optimizer would; a learning-rate sweep costs what a seed band does. Each rate is read from
+  the model's own optimizer at the start of every epoch, where a schedule may have set it.
+
+Which models it can batch is :mod:`battleground.train.engines.batched`'s to say.
 
 Only the arithmetic order inside the batched matrix products, and the rounding of the update,
 differ from the single path, so a batched model agrees with its single twin to float rounding,
@@ -31,6 +34,7 @@ from torch.func import stack_module_state
 from tqdm import tqdm
 
 from battleground.train import checkpoint, models, loop
+from battleground.train.engines import batched as engine, chain
 from battleground.core import records
 from battleground.core.config import SETTINGS, TrainConfig
 from battleground.train.data import Splits
@@ -47,24 +51,6 @@ def shape(task: Task) -> tuple:
     return task.variant.family, tuple(sorted(task.variant.model_kwargs.items())), shared
 
 
-def supports(model: nn.Module) -> bool:
-    """Whether :class:`StackedModels` can batch ``model``: its weights may sit only in linear and
-    convolution layers (a learned activation such as PReLU would need its own batched form)."""
-    return all(isinstance(layer, (nn.Linear, nn.Conv2d)) or not any(True for _ in layer.parameters())
-               for _, layer in models.layers_in_order(model))
-
-
-def worth_batching(model: nn.Module, device: torch.device) -> bool:
-    """Whether to train K copies of ``model`` batched rather than one by one: on CUDA, where one
-    small model leaves the GPU idle. On a CPU the arithmetic already fills the cores and batching
-    saves only per-step overhead, which the single-model path no longer pays either: on 2 cores
-    four batched SimpleNet2s trained at 0.74x the single model's TorchScript epochs
-    (``battleground bench``), LeNet5's grouped convolution at ~0.7x the trainer. And a model
-    trained alone on a CPU keeps the autograd path's exact weights, so a CPU trains one by one
-    unless told to batch."""
-    return supports(model) and device.type == "cuda"
-
-
 def convolutional(model: nn.Module) -> bool:
     return any(isinstance(layer, nn.Conv2d) for _, layer in models.layers_in_order(model))
 
@@ -79,25 +65,32 @@ class StackedModels:
     ``(K, B, features)`` and linear layers are batched matrix products (``baddbmm``).
 
     ``config`` holds what the models share (batch size, loss, optimizer); each model steps with
-    its own learning rate, the one its own optimizer was made with from its task's config
-    (``loop.init_state``).
+    its own learning rate, the one its own optimizer (``loop.init_state``) holds when an epoch starts.
     """
 
     def __init__(self, states: list[loop.RunState], config: TrainConfig):
         self.states, self.config = states, config
         nets = [state.model for state in states]
-        if not supports(nets[0]):
-            raise ValueError(f"{type(nets[0]).__name__} has weights outside linear and conv layers")
-        if config.optimizer != "SGD":
-            raise ValueError(f"batched training steps plain SGD; got optimizer {config.optimizer!r}")
+        reason = engine.supports(nets[0], config, next(nets[0].parameters()).device)
+        if reason is not None:
+            raise ValueError(f"cannot batch {type(nets[0]).__name__}: {reason}")
         self.params, _ = stack_module_state(nets)  # leaves with a leading K dim; no buffers here
-        self.layers = models.layers_in_order(nets[0])
+        self.layers = chain.layers(nets[0])
+        self.rates: list[float] = []
+        self.minus_lr: list[torch.Tensor] = []
+
+    def _read_rates(self) -> None:
+        """Each model's current learning rate, from its own optimizer."""
+        rates = [state.optimizer.param_groups[0]["lr"] for state in self.states]
+        if rates == self.rates:
+            return
+        self.rates = rates
         # Plain SGD written out (p -= lr_k * grad_k) rather than torch.optim.SGD, which takes one
         # lr per parameter group while each stacked tensor holds all K models; one update serves
         # equal and different lrs alike. Each weight gets a tensor of its own shape holding -lr_k
         # in model k's slice, so that the update is one fused multi-tensor kernel on CUDA, as
         # torch.optim.SGD's own foreach step is (broadcasting would take the per-tensor path).
-        lrs = torch.tensor([state.optimizer.param_groups[0]["lr"] for state in states], dtype=torch.float64)
+        lrs = torch.tensor(rates, dtype=torch.float64)
         self.minus_lr = [(-lrs).to(p).view(-1, *[1] * (p.dim() - 1)).expand_as(p).contiguous()
                          for p in self.params.values()]
 
@@ -136,6 +129,7 @@ class StackedModels:
     def train_epoch(self, splits: Splits) -> list[float]:
         """One epoch of every model, each in its own fresh order; returns each mean train loss."""
         device, n, size = splits.train_y.device, len(splits.train_y), self.config.batch_size
+        self._read_rates()
         orders = torch.stack([torch.randperm(n, generator=s.order, device=device) for s in self.states])
         total = torch.zeros(len(self.states), device=device)
         for start in range(0, n, size):
@@ -200,7 +194,7 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
     saved = [checkpoint.checkpoint_path(path) for path in paths]
     for task, state, path, ckpt in zip(tasks, states, paths, saved):
         state.record = loop.new_record(task, splits, state, step, timed_epoch_s, epochs, device)
-        state.record["batched_models"] = len(tasks)
+        state.record.update(engine=engine.name, batched_models=len(tasks))
         loop.save_checkpoint(ckpt, state, epochs)
         records.write_record(path, state.record)
 

@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from battleground.train import batched, data, hand_step, models, provenance, loop
+from battleground.train import batched, data, engines, models, provenance, loop
 from battleground.core import benchmarks, records
 from battleground.core.config import DEFAULTS, SEEDS
 from battleground.core.spec import Task, variant
@@ -96,7 +96,7 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
         looped = loop.init_state(tasks[0], device)
         looped.whole_epoch = None  # the same hand-written step, looped over in Python
         runners["python_loop"] = lambda: loop.train_epoch(looped, splits, config)
-    if hand_step.supports(state.model, config):
+    if state.engine != engines.autograd.name:
         plain = loop.init_state(tasks[0], device, fast=False)
         runners["autograd"] = lambda: loop.train_epoch(plain, splits, config)
     if device.type == "cuda":
@@ -104,7 +104,8 @@ def contenders(family: str, splits: data.Splits, device: torch.device, k: int) -
         runners["cuda_graph"] = lambda: loop.train_epoch(graphed, splits, config)
     # Batching buys little on a CPU, but the bench shows how much for the MLP; a conv net's
     # grouped convolution on a CPU would take minutes.
-    if batched.worth_batching(model, device) or (batched.supports(model) and not batched.convolutional(model)):
+    if engines.batched.supports(model, config, device) is None and (
+            engines.batched.worth_it(device) or not batched.convolutional(model)):
         stacked = batched.StackedModels([loop.init_state(task, device) for task in tasks], config)
         runners["batched"] = lambda: stacked.train_epoch(splits)
     return runners

@@ -8,7 +8,8 @@ as explicit calls to the very ATen functions autograd calls for ``nn.Linear`` (d
 ``mm_mat1_backward``/``mm_mat2_backward``), ``nn.Conv2d`` (one ``convolution_backward``),
 ``nn.AvgPool2d``, ``nn.Flatten``, the activation and ``F.cross_entropy``, in the same order with
 the same layouts, and applies plain SGD as ``torch.optim.SGD`` does (``p.add_(grad,
-alpha=-lr)``). The result is the same weights, bit for bit, as the autograd step
+alpha=-lr)``, the rate read from the optimizer at every step, as a schedule may set it).
+The result is the same weights, bit for bit, as the autograd step
 (``tests/test_fast_step.py`` checks every activation in SimpleNet2 and LeNet5), only sooner:
 for SimpleNet2 much sooner, for LeNet5, whose time goes to its convolutions, a little.
 
@@ -25,9 +26,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.modules.utils import _pair
-
-from battleground.train import models
-from battleground.core.config import TrainConfig
 
 aten = torch.ops.aten
 IGNORE_INDEX, MEAN = -100, 1  # F.cross_entropy's defaults, as ATen's nll_loss takes them
@@ -110,7 +108,9 @@ def activation_backward(act: Tuple[int, float, float], grad: Tensor, x: Tensor, 
     return grad
 
 
-def _known(layer: nn.Module) -> bool:
+def known(layer: nn.Module) -> bool:
+    """Whether the step has the kernels of ``layer`` (where in a chain it may stand is
+    :mod:`battleground.train.engines.hand_step`'s to say)."""
     if isinstance(layer, nn.Conv2d):  # zero padding given as numbers, as F.conv2d takes it
         return layer.padding_mode == "zeros" and not isinstance(layer.padding, str)
     if isinstance(layer, (nn.Linear, nn.AvgPool2d, nn.Flatten, nn.Identity)):
@@ -120,30 +120,21 @@ def _known(layer: nn.Module) -> bool:
     return activation(layer) is not None
 
 
-def supports(model: nn.Module, config: TrainConfig) -> bool:
-    """Whether :class:`HandStep` trains ``model`` exactly as the autograd step would: plain SGD
-    on cross-entropy, and a float32 model built of ``Sequential`` containers (so its leaf
-    layers run in the order they are registered) of linear and convolution layers, average
-    pooling, ``Flatten`` and activations this module knows."""
-    if config.optimizer != "SGD" or config.loss != "cross_entropy":
-        return False
-    return (all(_known(layer) for _, layer in models.layers_in_order(model))
-            and all(p.dtype == torch.float32 for p in model.parameters()))
-
-
 class HandStep:
-    """``step(x, y)`` is one SGD step of ``model`` on the batch ``(x, y)``; it returns the batch's
-    mean loss as a device tensor, as ``train.training_step`` does."""
+    """``step(x, y)`` is one SGD step on the batch ``(x, y)`` of the model that runs ``layers``
+    one after another (a chain, as :mod:`battleground.train.engines.chain` proves), at the
+    learning rate of ``optimizer``'s one parameter group; it returns the batch's mean loss as a
+    device tensor, as ``loop.training_step`` does."""
 
-    def __init__(self, model: nn.Module, lr: float):
+    def __init__(self, layers: list[nn.Module], optimizer: torch.optim.Optimizer):
         # (layer, its activation or None, whether its input needs a gradient): the images need
         # none, whatever a weight has touched does. Worked out once, not at every step.
         self.plan, weighted = [], False
-        for _, layer in models.layers_in_order(model):
+        for layer in layers:
             if not isinstance(layer, nn.Identity):
                 self.plan.append((layer, activation(layer), weighted))
                 weighted = weighted or any(True for _ in layer.parameters())
-        self.lr = lr
+        self.group = optimizer.param_groups[0]
 
     @torch.no_grad()
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -200,6 +191,7 @@ class HandStep:
                 updates.append((layer.weight, slope_grad.sum_to_size(layer.weight.shape)))
             if not needs_input_grad:
                 break  # nothing before this layer has a weight
+        lr = self.group["lr"]
         for parameter, gradient in updates:
-            parameter.add_(gradient, alpha=-self.lr)
+            parameter.add_(gradient, alpha=-lr)
         return loss

@@ -13,7 +13,6 @@ named in ``battleground.core.catalogue``.
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground.train import checkpoint, cuda_graph, flops, hand_step, mlp_epoch, models, problems, provenance
+from battleground.train import checkpoint, cuda_graph, engines, flops, mlp_epoch, models, problems, provenance
 from battleground.core import records
 from battleground.core.config import TrainConfig
 from battleground.core.records import encode_classes
@@ -54,9 +53,10 @@ class RunState:
     optimizer: torch.optim.Optimizer
     order: torch.Generator  # draws each epoch's batch order, on the training device
     step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # one SGD step on a batch -> its loss
+    engine: str = engines.autograd.name  # the engine that trains it (battleground.train.engines)
     whole_epoch: mlp_epoch.ScriptedEpoch | None = None  # the step's loop in TorchScript, where it applies
     cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.train.cuda_graph)
-    graphed: dict = field(default_factory=dict)  # id of the training images -> captured epoch
+    graphed: dict = field(default_factory=dict)  # (id of the training images, lr) -> captured epoch
     epoch: int = 0  # epochs completed
     record: dict = field(default_factory=dict)  # the run record so far
     problem: problems.Problem | None = None  # what the model learns: its loss and metrics
@@ -112,22 +112,19 @@ def initialise(model: nn.Module, config: TrainConfig) -> None:
                 layer.bias.zero_()
 
 
-def plain(config: TrainConfig) -> bool:
-    """Whether ``config`` trains as the fast paths assume (hand-written step, TorchScript epoch,
-    batched models, CUDA graphs): one image's class, plain SGD at a constant rate."""
-    return (config.problem == "classify" and config.optimizer == "SGD" and config.momentum == 0
-            and not config.weight_decay and config.schedule == "none")
-
-
 def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
               fast: bool = True, problem: problems.Problem | None = None) -> Callable[..., torch.Tensor]:
-    """The training step for ``model``: the hand-written step where it applies (bit-identical
-    to autograd's, see ``battleground.train.hand_step``) unless ``fast`` is off, else autograd's
-    on ``problem``'s loss (default: the config's)."""
-    if fast and plain(config) and models.is_chain(model) and hand_step.supports(model, config):
-        return hand_step.HandStep(model, config.lr)
+    """The training step of the engine :func:`engines.select` picks for ``model`` on its device
+    (autograd's unless ``fast``), on ``problem``'s loss (default: the config's): the hand-written
+    step where it supports the model, bit for bit autograd's (``battleground.train.hand_step``)."""
+    device = next(model.parameters()).device
+    return _build(engines.select(model, config, device, fast), model, optimizer, config, problem).step
+
+
+def _build(engine, model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
+           problem: problems.Problem | None = None) -> engines.Trainer:
     loss_fn = problem.loss if problem is not None else _lookup(LOSSES, config.loss, "loss")
-    return functools.partial(training_step, model, optimizer, loss_fn)
+    return engine.build(model, optimizer, config, loss_fn)
 
 
 def place(model: nn.Module, device: torch.device) -> nn.Module:
@@ -141,8 +138,9 @@ def place(model: nn.Module, device: torch.device) -> nn.Module:
 
 def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs: bool = False) -> RunState:
     """A fresh model, optimizer, training step and order generator, all seeded from ``task.seed``;
-    with ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph. On a CPU, an MLP
-    the hand-written step trains runs its epochs in TorchScript (``battleground.train.mlp_epoch``)."""
+    the step is the fastest engine's that supports the run (:func:`engines.select`; autograd's
+    unless ``fast``): on a CPU an MLP's epochs in TorchScript, else the hand-written step where it
+    applies. With ``cuda_graphs`` on a CUDA device, the step is replayed as a CUDA graph."""
     problem = problems.for_config(task.config)
     torch.manual_seed(task.seed)  # the weight initialisation: the layers' own, then config.init's
     model = models.build(task.variant, problem.shape)
@@ -150,12 +148,10 @@ def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs:
     model = place(model, device)
     optimizer = make_optimizer(model, task.config)
     order = torch.Generator(device=device).manual_seed(task.seed)
-    step = make_step(model, optimizer, task.config, fast, problem)
-    whole_epoch = None
-    if isinstance(step, hand_step.HandStep) and mlp_epoch.ScriptedEpoch.applies(model, device):
-        whole_epoch = mlp_epoch.ScriptedEpoch(model, task.config.lr)
-    return RunState(model=model, optimizer=optimizer, order=order, step=step, whole_epoch=whole_epoch,
-                    cuda_graphs=cuda_graphs and device.type == "cuda" and plain(task.config), problem=problem)
+    engine = engines.select(model, task.config, device, fast, graphs=cuda_graphs)
+    trainer = _build(engine, model, optimizer, task.config, problem)
+    return RunState(model=model, optimizer=optimizer, order=order, step=trainer.step, engine=engine.name,
+                    whole_epoch=trainer.whole_epoch, cuda_graphs=trainer.cuda_graphs, problem=problem)
 
 
 def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y, **extras) -> torch.Tensor:
@@ -196,9 +192,11 @@ def _graphed_epoch(state: RunState, splits: Splits, size: int) -> cuda_graph.Gra
     """The run's captured step on these training images, captured on first use."""
     if not state.cuda_graphs or len(splits.train_y) < size:
         return None
-    key = id(splits.train_x)  # a graph reads the very tensors it was captured with
+    # A graph reads the very tensors it was captured with, and replays the rate it was captured
+    # with: a schedule's new rate takes a new capture (only the latest is kept).
+    key = (id(splits.train_x), state.optimizer.param_groups[0]["lr"])
     if key not in state.graphed:
-        state.graphed[key] = cuda_graph.capture(state.model, state.step, splits.train_x, splits.train_y, size)
+        state.graphed = {key: cuda_graph.capture(state.model, state.step, splits.train_x, splits.train_y, size)}
     return state.graphed[key]
 
 
@@ -218,7 +216,8 @@ def measure_flops(model: nn.Module, splits: Splits, config: TrainConfig) -> flop
     batch = {name: tensor[: config.batch_size] for name, tensor in splits.part("train").items()}
     x, y = batch.pop("x"), batch.pop("y")
     with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
-        return flops.step_flops(lambda: training_step(twin, optimizer, loss_fn, x, y, **batch))
+        return flops.step_flops(lambda: training_step(twin, optimizer, loss_fn, x, y, **batch),
+                                forward=lambda: twin(x))
 
 
 def epochs_in_budget(budget_s: float, epoch_s: float) -> int:
@@ -261,15 +260,16 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
             "parameters": models.parameter_count(state.model),
         },
         "classes": state.problem.classes,
-        "engine": "hand-step" if isinstance(state.step, hand_step.HandStep) else "autograd",
         "config": task.config.as_dict(),
+        "engine": state.engine,
         "data": {"source": splits.source, "train_images": n_train,
                  "val_images": len(splits.val_y), "test_images": len(splits.test_y)},
         "flops": {
             "per_step_profiler": step.profiler,
             "per_step_complete": step.complete,
             "steps_per_epoch": math.ceil(n_train / task.config.batch_size),
-            "profiler_complete": True,
+            # False where the profiler missed a layer's forward (Conv1d, Conv3d): chart the complete count
+            "profiler_complete": step.profiler_complete,
         },
         "timed_epoch_s": timed_epoch_s,
         "epochs_planned": epochs_planned,
@@ -386,6 +386,7 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     if resume and saved.exists():
         state = init_state(task, device, fast, cuda_graphs)
         epochs = _resume(saved, state, task)
+        state.record.setdefault("engine", state.engine)  # a checkpoint written before records named their engine
         if progress:
             tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
     else:

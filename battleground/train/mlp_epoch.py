@@ -27,7 +27,6 @@ from typing import Callable, List, Tuple
 import torch
 from torch import Tensor, nn
 
-from battleground.train import models
 from battleground.train.hand_step import Kind, activate, activation, activation_backward
 
 aten = torch.ops.aten
@@ -91,44 +90,24 @@ def compiled() -> Callable | None:
             return None
 
 
-def _layers(model: nn.Module) -> list[nn.Module]:
-    return [layer for _, layer in models.layers_in_order(model)]
-
-
 class ScriptedEpoch:
-    """``epoch(images, labels, order, batch_size)``: :func:`sgd_epoch`, compiled, on ``model``'s
-    own parameter tensors."""
+    """``epoch(images, labels, order, batch_size)``: :func:`sgd_epoch`, compiled, on the own
+    parameter tensors of the MLP that runs ``layers`` (``Flatten``, then linear layers and
+    activations: :mod:`battleground.train.engines.torchscript_epoch` says which), at the learning
+    rate ``optimizer`` holds when the epoch starts."""
 
-    def __init__(self, model: nn.Module, lr: float):
+    def __init__(self, layers: list[nn.Module], optimizer: torch.optim.Optimizer):
         self.weights, self.biases, self.activations = [], [], []
-        for layer in _layers(model)[1:]:
+        for layer in layers[1:]:
             if isinstance(layer, nn.Linear):
                 self.weights.append(layer.weight.detach())  # views of the parameters: updated in place
                 self.biases.append(layer.bias.detach())
                 self.activations.append((Kind.NONE.value, 0.0, 1.0))
             elif not isinstance(layer, nn.Identity):
                 self.activations[-1] = activation(layer)
-        self.lr = lr
-
-    @staticmethod
-    def applies(model: nn.Module, device: torch.device) -> bool:
-        """Whether :func:`sgd_epoch` trains ``model`` (one :func:`hand_step.supports` already
-        accepts) exactly: on a CPU, an MLP: ``Flatten``, then linear layers, identities and known
-        activations, each right after a linear layer."""
-        layers = _layers(model)
-        if device.type != "cpu" or not isinstance(layers[0], nn.Flatten) or compiled() is None:
-            return False
-        previous = nn.Flatten
-        for layer in layers[1:]:
-            if isinstance(layer, nn.Identity):
-                continue
-            known = type(layer) is nn.Linear or (activation(layer) is not None and previous is nn.Linear)
-            if not known:
-                return False
-            previous = type(layer)
-        return previous is not nn.Flatten
+        self.group = optimizer.param_groups[0]
 
     @torch.no_grad()
     def __call__(self, images: Tensor, labels: Tensor, order: Tensor, batch_size: int) -> Tensor:
         return compiled()(images, labels, order, self.weights, self.biases, self.activations,
-                          self.lr, batch_size, 1.0)
+                          self.group["lr"], batch_size, 1.0)

@@ -46,6 +46,8 @@ def activation_layer(name: str) -> nn.Module:
 class SimpleNet2(nn.Module):
     """An MLP: 784 -> width, then ``depth`` middle layers width -> width, then width -> 10."""
 
+    chain = True  # forward runs the layers in order: the fast engines may train it (engines/chain.py)
+
     def __init__(self, depth: int, width: int = 100, activation: str = "ReLU",
                  input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
         super().__init__()
@@ -61,6 +63,8 @@ class SimpleNet2(nn.Module):
 
 class LeNet5(nn.Module):
     """LeNet-5 (LeCun et al., 1998) with average pooling and a chosen activation."""
+
+    chain = True  # forward runs features, then classifier: the fast engines may train it
 
     def __init__(self, activation: str = "tanh", input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
         super().__init__()
@@ -89,6 +93,8 @@ class MLP(nn.Module):
     """An MLP with one width per hidden layer, ``widths=(950, 50)``, and one activation for all
     of them or one per layer, ``activation=("ReLU", "sigmoid")``: input -> 950 -> ReLU -> 50 ->
     sigmoid -> classes."""
+
+    chain = True  # forward runs the layers in order: the fast engines may train it (engines/chain.py)
 
     def __init__(self, widths: tuple, activation="ReLU", input_shape: tuple = MNIST_SHAPE,
                  classes: int = MNIST_CLASSES):
@@ -246,16 +252,6 @@ def layers_in_order(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """``model``'s leaf layers with their names, in registration order: the order in which our
     families, built of ``Sequential`` containers, run them."""
     return [(name, layer) for name, layer in model.named_modules() if not any(True for _ in layer.children())]
-
-
-CHAINS = (SimpleNet2, LeNet5, MLP)  # families whose leaf layers run one after another, in registration order
-
-
-def is_chain(model: nn.Module) -> bool:
-    """Whether ``model`` is a plain chain of its leaf layers (:func:`layers_in_order`), as the
-    hand-written step and the batched models assume; a residual block, two branches or a
-    reshape in ``forward`` make a model something else."""
-    return type(model) in CHAINS
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from battleground.train import batched, checkpoint, data, models, loop, problems
+from battleground.train import batched, checkpoint, data, engines, models, loop, problems
 from battleground.core import lock, records
 from battleground.core import splits as split_file
 from battleground.core.spec import Task
@@ -114,11 +114,8 @@ def run_local(
             if key not in splits:
                 splits[key] = problems.for_config(config).make_splits(arrays[config.dataset], device)
                 keep_split(arrays[config.dataset], config, runs_dir)
-            problem = problems.for_config(config)
-            model = models.build(todo_tasks[0].variant, problem.shape)
-            # the batched models step a plain chain with plain SGD (battleground.train.batched)
-            can_batch = loop.plain(config) and models.is_chain(model)
-            if len(todo_tasks) > 1 and can_batch and (batched.supports(model) if batch else batched.worth_batching(model, device)):
+            model = models.build(todo_tasks[0].variant, problems.for_config(config).shape)
+            if len(todo_tasks) > 1 and engines.batches(model, config, device, batch):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
             else:
                 trained = [loop.train(t, splits[key], device, runs_dir, progress=progress, resume=resume,
