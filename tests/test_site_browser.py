@@ -267,6 +267,28 @@ def test_table_sorts_by_a_clicked_header(watched, base_url):
     assert w.problems == []
 
 
+def test_the_comparison_renders_its_rows_and_sorts_by_difference(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    table = page.locator("#compare-vs-relu table")
+    assert table.locator("tbody tr").count() >= 3 and "Baseline:" in page.locator("#compare-vs-relu").inner_text()
+    column = [c.get_attribute("data-key") for c in table.locator("thead th").all()].index("difference")
+
+    def differences() -> list[float]:
+        cells = table.locator(f"tbody tr td:nth-child({column + 1})").all()
+        return [float(v) for v in (c.get_attribute("data-sort") for c in cells) if v]
+
+    table.locator("th[data-key=difference] button").click()
+    assert differences() == sorted(differences()) and len(differences()) >= 3
+    table.locator("th[data-key=difference] button").click()
+    assert differences() == sorted(differences(), reverse=True)
+    verdicts = table.locator("tbody .verdict").all_inner_texts()
+    assert verdicts and all(v in ("better", "worse", "no detectable difference at 5%", "no runs to compare")
+                            or v.startswith("not testable") for v in verdicts)
+    page.screenshot(path=str(SCREENSHOTS / "comparison.png"), full_page=False)
+    assert w.problems == []
+
+
 def test_a_page_opened_from_disk_draws_its_charts(watched, site):
     w = watched()
     path = site / "activation-functions.html"

@@ -36,7 +36,7 @@ def write_runs(runs_dir: Path = RUNS) -> None:
     runs, one run long enough to be downsampled, and a variant whose name is markup."""
     inv = "activation-functions"
     for activation in ("ReLU", "tanh", "sigmoid", "none"):
-        for seed in ((1729, 271828, 314159) if activation == "ReLU" else (1729,)):
+        for seed in ((1729, 271828, 314159) if activation in ("ReLU", "tanh") else (1729,)):
             write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation=activation), seed, epochs=25)
     write_run(runs_dir, inv, variant("SimpleNet2", depth=0, activation="SiLU"), 1729, epochs=9, status="running")
     # a second seed of sigmoid that collapsed to one class: "(collapsed: 1 of 2 seeds)" in the band
