@@ -26,7 +26,7 @@ from typing import Any
 
 from battleground.core import records, splits
 from battleground.site import significance
-from battleground.site.content import InvestigationData, Run, Selection, SiteError
+from battleground.site.content import TABLE_FIELDS, InvestigationData, Run, Selection, SiteError
 
 METRICS = {  # key -> (label, whether higher is better); the values are read by metric()
     "final_val": ("final val. acc.", True),
@@ -36,15 +36,12 @@ METRICS = {  # key -> (label, whether higher is better); the values are read by 
     "train_loss": ("final train loss", False),
 }
 DEFAULT_METRICS = ("final_val", "best_val", "test")
-FIELDS = {  # front-matter field -> (type, what is expected, required)
-    "id": (str, "an id of lower-case letters, digits and '-'", True),
-    "title": (str, "a string", False),
+FIELDS = {  # front-matter field -> (type, what is expected, required); a selection as for tables
+    **TABLE_FIELDS,
     "baseline": (str, "the name of the variant the others are compared with", True),
-    "family": (str, "a model family", False),
-    "where": (dict, "a mapping of model parameters to values", False),
-    "variants": (list, "a list of variant names", False),
     "metrics": (list, "a list of metrics among " + ", ".join(METRICS), False),
 }
+del FIELDS["seed"]  # every seed is compared
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,7 @@ _CHART_FIELDS = {
     "flops": (str, "one of " + ", ".join(FLOPS_METHODS), False),
     "facet": ((str, list), "a model parameter, or a list of them, to show one value at a time", False),
 }
-_TABLE_FIELDS = {
+TABLE_FIELDS = {
     "id": _CHART_FIELDS["id"],
     "title": (str, "a string", False),
     "family": _CHART_FIELDS["family"],
@@ -392,7 +392,7 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
             seed=_seed(item, inv, path, prefix, inv.spec.seeds[0]),
             flops=_enum(item, "flops", FLOPS_METHODS, path, prefix),
         )
-    for item, prefix in _items(meta, "tables", _TABLE_FIELDS, path):
+    for item, prefix in _items(meta, "tables", TABLE_FIELDS, path):
         page.tables[item["id"]] = TableDef(
             id=item["id"], title=item.get("title") or "", selection=_selection(item, inv, path, prefix),
             seed=_seed(item, inv, path, prefix, "all"),

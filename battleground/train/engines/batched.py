@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from battleground.train import hand_step as kernels
-from battleground.train.engines import chain, common
+from battleground.train.engines import common
 
 name = "batched"
 POOLING = (nn.AvgPool2d, nn.MaxPool2d)  # per channel: any model's channels stay its own
@@ -35,13 +35,9 @@ def _layer_reason(label: str, layer: nn.Module, flat: bool) -> str | None:
 
 
 def supports(model: nn.Module, config, device: torch.device) -> str | None:
-    reason = common.plain_sgd(config)
+    layers, reason = common.plain_sgd_chain(model, config, "batched training")
     if reason is not None:
-        return f"batched training {reason}"
-    try:
-        layers = chain.layers(model)
-    except chain.NotAChain as error:
-        return str(error)
+        return reason
     flattens = [layer for _, layer in layers if isinstance(layer, nn.Flatten)]
     if len(flattens) != 1 or (flattens[0].start_dim, flattens[0].end_dim) != (1, -1):
         return "batched training needs exactly one Flatten of all but the batch dimension"

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from battleground.core.config import DEFAULTS
+from battleground.train.engines import chain
 
 PLAIN_SGD_ZERO = ("momentum", "dampening", "weight_decay")  # SGD settings a fast engine leaves out
 
@@ -31,6 +32,18 @@ def plain_sgd(config) -> str | None:
     if getattr(config, "problem", default) != default:
         return f"trains the default problem ({default}) only; this run's is {config.problem}"
     return None
+
+
+def plain_sgd_chain(model, config, engine: str) -> tuple[list | None, str | None]:
+    """``(layers, None)`` where ``config`` is plain SGD and ``model`` a proven chain
+    (:func:`chain.layers`), else ``(None, why not)`` in ``engine``'s words."""
+    reason = plain_sgd(config)
+    if reason is not None:
+        return None, f"{engine} {reason}"
+    try:
+        return chain.layers(model), None
+    except chain.NotAChain as error:
+        return None, str(error)
 
 
 def check_optimizer(optimizer: torch.optim.Optimizer) -> None:

@@ -40,13 +40,9 @@ def layer_reason(layers: list[tuple[str, nn.Module]]) -> str | None:
 
 
 def supports(model: nn.Module, config, device: torch.device) -> str | None:
-    reason = common.plain_sgd(config)
+    layers, reason = common.plain_sgd_chain(model, config, "the hand-written step")
     if reason is not None:
-        return f"the hand-written step {reason}"
-    try:
-        layers = chain.layers(model)
-    except chain.NotAChain as error:
-        return str(error)
+        return reason
     reason = layer_reason(layers)
     if reason is not None:
         return reason
