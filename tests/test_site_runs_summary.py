@@ -92,7 +92,7 @@ def test_devices_are_cpus_when_their_thread_count_is_named():
 def test_the_methodology_pages_show_the_summary(tmp_path):
     sample.build(tmp_path / "sample")
     html = (tmp_path / "sample" / "methodology.html").read_text(encoding="utf-8")
-    assert "11 runs are recorded so far." in html and '<table class="runs-summary">' in html
+    assert "13 runs are recorded so far." in html and '<table class="runs-summary">' in html
     assert "&lt;b&gt;GPU&lt;/b&gt; &amp; co" in html and "<b>GPU</b>" not in html  # a device name is text
     assert '<a href="activation-functions.html">activation-functions</a>' in html
     builder.build(tmp_path / "real", runs=tmp_path / "no-runs", models=sample.MODELS)

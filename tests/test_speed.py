@@ -16,7 +16,7 @@ from battleground.core import benchmarks, records
 from battleground.core.config import TrainConfig
 from battleground.train.cli import main
 from battleground.site import content
-from battleground.core.spec import Investigation, Task, variant
+from battleground.core.spec import Investigation, Task, Variant, variant
 
 CPU = torch.device("cpu")
 SEEDS = (1729, 271828, 314159)
@@ -139,7 +139,11 @@ def test_a_batch_of_other_models_or_other_settings_is_refused_naming_what_differ
 
 def test_the_sweep_names_a_parameter_the_model_lacks_before_it_trains_anything(data_dir, tmp_path):
     good = Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), SEEDS[0], CONFIG)
-    typo = Task("test", variant("SimpleNet2", depth=0, activation="ReLU", lrate=0.01), SEEDS[0], CONFIG)
+    with pytest.raises(ValueError, match=r"variant SimpleNet2\[activation=ReLU,depth=0,lrate=0.01\]: .*'lrate'"):
+        variant("SimpleNet2", depth=0, activation="ReLU", lrate=0.01)  # where it is declared
+    # a Variant made without variant()'s checks is still caught before anything trains
+    typo = Task("test", Variant("SimpleNet2", (("activation", "ReLU"), ("depth", 0), ("lrate", 0.01))), SEEDS[0],
+                CONFIG)
     with pytest.raises(ValueError, match=r"variant SimpleNet2\[activation=ReLU,depth=0,lrate=0.01\]: .*'lrate'"):
         sweep.run_local([good, typo], CPU, tmp_path, data_dir=data_dir, progress=False)
     assert not any(tmp_path.iterdir())
