@@ -179,3 +179,29 @@ def test_bench_runs_end_to_end_and_writes_its_results(data_dir, tmp_path, capsys
 def test_bench_names_an_unknown_family_in_one_line(data_dir, capsys):
     assert main(["bench", "--models", "ResNet", "--device", "cpu", "--data-dir", str(data_dir)]) == 2
     assert "unknown model family 'ResNet' for bench" in capsys.readouterr().err
+
+
+def test_a_batched_group_writes_nothing_unless_every_record_is_valid(splits, tmp_path, monkeypatch):
+    config = CONFIG.replace(epochs=1)
+    tasks = [Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), seed, config) for seed in SEEDS[:2]]
+    made = loop.new_record
+
+    def second_impossible(task, *args):
+        record = made(task, *args)
+        if task.seed == SEEDS[1]:
+            record["flops"]["per_step_profiler"] = -1  # an impossible count, found before any write
+        return record
+
+    monkeypatch.setattr(loop, "new_record", second_impossible)
+    with pytest.raises(records.RecordError, match="per_step_profiler"):
+        batched.train_group(tasks, splits, CPU, tmp_path, progress=False)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_batched_group_steps_each_models_schedule(splits, tmp_path):
+    config = CONFIG.replace(epochs=2, train_size=1_000, lr=0.1, schedule="StepLR", step_size=1, gamma=0.5)
+    tasks = [Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), seed, config) for seed in SEEDS[:2]]
+    grouped = batched.train_group(tasks, splits, CPU, tmp_path / "group", progress=False)
+    alone = [loop.train(task, splits, CPU, tmp_path / "alone", progress=False) for task in tasks]
+    for together, single in zip(grouped, alone):
+        assert together["epochs"]["train_loss"] == pytest.approx(single["epochs"]["train_loss"], rel=1e-4)

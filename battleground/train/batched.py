@@ -23,15 +23,12 @@ not bit for bit (tests pin how closely). Each model keeps its own run record, wr
 
 from __future__ import annotations
 
-import functools
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import stack_module_state
-from tqdm import tqdm
 
 from battleground.train import checkpoint, models, loop
 from battleground.train.engines import batched as engine, chain
@@ -166,10 +163,6 @@ def _check_same_shape(tasks: list[Task]) -> None:
                              f"{first.variant.name} and {task.variant.name} differ in {', '.join(differ)}")
 
 
-def _running(states: list[loop.RunState], paths: list[Path]) -> list[tuple[loop.RunState, Path]]:
-    return [(state, path) for state, path in zip(states, paths) if state.record["status"] == "running"]
-
-
 def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_dir: Path | str,
                 progress: bool = True) -> list[dict]:
     """Train same-shape ``tasks`` (see :func:`shape`) together; return their records, each written
@@ -190,38 +183,22 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
     timed_epoch_s, epochs = loop.plan_epochs(tasks[0], splits, device, progress)  # as if alone
     states = [loop.init_state(task, device) for task in tasks]
     step = loop.measure_flops(states[0].model, splits, config)  # one shape: one count for all
-    paths = [records.record_path(runs_dir, t.investigation, t.variant.name, t.seed) for t in tasks]
-    saved = [checkpoint.checkpoint_path(path) for path in paths]
-    for task, state, path, ckpt in zip(tasks, states, paths, saved):
+    members = []
+    for task, state in zip(tasks, states):
+        loop.attach_schedule(state, task.config, epochs)
         state.record = loop.new_record(task, splits, state, step, timed_epoch_s, epochs, device)
         state.record.update(engine=engine.name, batched_models=len(tasks))
-        loop.save_checkpoint(ckpt, state, epochs)
-        records.write_record(path, state.record)
+        path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
+        members.append(loop.Member(task, state, path, checkpoint.checkpoint_path(path)))
+    loop.start(members, epochs)  # every record validated before any is written
 
     stacked = StackedModels(states, config)
+
+    def train_epochs() -> list[float]:
+        losses = stacked.train_epoch(splits)
+        stacked.copy_to_models()
+        return losses
+
     names = " ".join(dict.fromkeys(t.variant.name for t in tasks))
     seeds = ",".join(dict.fromkeys(str(t.seed) for t in tasks))
-    bar = tqdm(total=epochs, desc=f"{names} seeds {seeds}", unit="epoch", disable=not progress)
-    try:
-        with bar:
-            while states[0].epoch < epochs and _running(states, paths):
-                start = time.perf_counter()
-                losses = stacked.train_epoch(splits)
-                seconds = (time.perf_counter() - start) / len(tasks)
-                stacked.copy_to_models()
-                for task, state, path, ckpt, loss in zip(tasks, states, paths, saved, losses):
-                    # A diverged model keeps stepping with the group (its NaNs cannot reach the
-                    # others' weights) but its record has ended.
-                    if state.record["status"] == "running":
-                        loop.record_epoch(state, path, splits, task.config, loss, seconds,
-                                           before_write=functools.partial(loop.save_checkpoint, ckpt, state, epochs))
-                bar.set_postfix(train_loss=f"{min(losses):.4f}", refresh=False)
-                bar.update()
-    except KeyboardInterrupt:
-        for state, path in _running(states, paths):
-            loop.interrupt_run(state, path)
-        raise
-    for task, state, path, ckpt in zip(tasks, states, paths, saved):
-        loop.end_run(state, path, splits, task.config)
-        checkpoint.remove(ckpt)  # complete or diverged: the record is all there is to keep
-    return [state.record for state in states]
+    return loop.run_epochs(members, splits, epochs, train_epochs, f"{names} seeds {seeds}", progress)

@@ -13,6 +13,8 @@ named in ``battleground.core.catalogue``.
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -365,6 +367,71 @@ def interrupt_run(state: RunState, path: Path) -> None:
     records.write_record(path, state.record)
 
 
+@dataclass
+class Member:
+    """One run of the loop: its task, its state, and where its record and checkpoint go."""
+
+    task: Task
+    state: RunState
+    path: Path  # the record
+    saved: Path  # the checkpoint
+
+    @property
+    def running(self) -> bool:
+        return self.state.record["status"] == "running"
+
+
+def start(members: list[Member], epochs: int) -> None:
+    """Write each fresh run's checkpoint, then its record, once every record is known to be valid:
+    a group whose one record is bad writes nothing at all."""
+    for member in members:
+        records.validate(json.loads(records.dumps(member.state.record)), member.path)
+    for member in members:
+        save_checkpoint(member.saved, member.state, epochs)  # from here on, a kill costs no timing epoch
+        records.write_record(member.path, member.state.record)
+
+
+def run_epochs(members: list[Member], splits: Splits, epochs: int, train_epochs: Callable[[], list[float]],
+               desc: str, progress: bool = True) -> list[dict]:
+    """The one run loop, for one model or a batch: ``train_epochs()`` trains every member one epoch
+    and returns their train losses; after it each running member steps its schedule, is
+    validated and checkpointed, then has its record written. Ctrl-C marks the running members
+    ``interrupted`` (their checkpoints stay, to resume from); at the end each is tested, written as
+    complete (or stays diverged) and its checkpoint removed. An epoch's ``seconds`` are the
+    epoch's training time shared among the members."""
+    bar = tqdm(total=epochs, initial=min(m.state.epoch for m in members), desc=desc, unit="epoch",
+               disable=not progress)
+    try:
+        with bar:
+            while any(m.running and m.state.epoch < epochs for m in members):
+                begun = time.perf_counter()
+                losses = train_epochs()
+                seconds = (time.perf_counter() - begun) / len(members)
+                shown = None
+                for member, loss in zip(members, losses):
+                    if not member.running:  # diverged: it may keep stepping with a group, unrecorded
+                        continue
+                    state = member.state
+                    if state.scheduler is not None:  # once per epoch, after it; checkpointed below
+                        state.scheduler.step()
+                    # Checkpoint first: a kill between the two writes leaves a record one epoch
+                    # behind, which the resume rewrites from the checkpoint.
+                    shown = record_epoch(state, member.path, splits, member.task.config, loss, seconds,
+                                         before_write=functools.partial(save_checkpoint, member.saved, state, epochs))
+                if shown is not None:
+                    bar.set_postfix(val_acc=f"{shown.accuracy:.4f}", train_loss=f"{min(losses):.4f}", refresh=False)
+                bar.update()
+    except KeyboardInterrupt:
+        for member in members:
+            if member.running:
+                interrupt_run(member.state, member.path)
+        raise
+    for member in members:
+        end_run(member.state, member.path, splits, member.task.config)
+        checkpoint.remove(member.saved)  # complete or diverged: the record is all there is to keep
+    return [member.state.record for member in members]
+
+
 def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True,
           resume: bool = True, fast: bool = True, cuda_graphs: bool = False) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
@@ -389,34 +456,15 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
         state.record.setdefault("engine", state.engine)  # a checkpoint written before records named their engine
         if progress:
             tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
+        records.write_record(path, state.record)
+        member = Member(task, state, path, saved)
     else:
         timed_epoch_s, epochs = plan_epochs(task, splits, device, progress)
         state = init_state(task, device, fast, cuda_graphs)
         attach_schedule(state, config, epochs)
         step = measure_flops(state.model, splits, config)
         state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
-        save_checkpoint(saved, state, epochs)  # from here on, a kill does not cost the timing epoch
-    records.write_record(path, state.record)
-
-    bar = tqdm(total=epochs, initial=state.epoch, desc=f"{task.variant.name} seed {task.seed}", unit="epoch",
-               disable=not progress)
-    try:
-        with bar:
-            while state.epoch < epochs and state.record["status"] == "running":
-                start = time.perf_counter()
-                train_loss = train_epoch(state, splits, config)
-                seconds = time.perf_counter() - start
-                if state.scheduler is not None:  # once per epoch, after it; checkpointed below
-                    state.scheduler.step()
-                # Checkpoint first: a kill between the two writes leaves a record one epoch
-                # behind, which the resume rewrites from the checkpoint.
-                val = record_epoch(state, path, splits, config, train_loss, seconds,
-                                   before_write=lambda: save_checkpoint(saved, state, epochs))
-                bar.set_postfix(val_acc=f"{val.accuracy:.4f}", train_loss=f"{train_loss:.4f}", refresh=False)
-                bar.update()
-    except KeyboardInterrupt:
-        interrupt_run(state, path)  # the checkpoint stays: the run resumes from it
-        raise
-    end_run(state, path, splits, config)
-    checkpoint.remove(saved)  # complete or diverged: the record is all there is to keep
-    return state.record
+        member = Member(task, state, path, saved)
+        start([member], epochs)
+    return run_epochs([member], splits, epochs, lambda: [train_epoch(state, splits, config)],
+                      f"{task.variant.name} seed {task.seed}", progress)[0]
