@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -205,3 +206,14 @@ def test_a_batched_group_steps_each_models_schedule(splits, tmp_path):
     alone = [loop.train(task, splits, CPU, tmp_path / "alone", progress=False) for task in tasks]
     for together, single in zip(grouped, alone):
         assert together["epochs"]["train_loss"] == pytest.approx(single["epochs"]["train_loss"], rel=1e-4)
+
+
+def test_the_adam_fast_path_measurement_runs_and_prints_its_ratios(data_dir):
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "adam_fast_path.py"
+    done = subprocess.run([sys.executable, str(script), "--epochs", "1", "--train-size", "500",
+                           "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "torchscript-epoch" in done.stdout and "fast SGD engine / autograd SGD:" in done.stdout
