@@ -26,6 +26,7 @@ from typing import Any
 
 from battleground.core import records, splits
 from battleground.site import significance
+from battleground.site.charts import labels
 from battleground.site.content import TABLE_FIELDS, InvestigationData, Run, Selection, SiteError
 
 METRICS = {  # key -> (label, whether higher is better); the values are read by metric()
@@ -106,14 +107,16 @@ def raw_rows(compare: CompareDef, inv: InvestigationData) -> list[dict[str, Any]
     for run in inv.runs:
         runs_of.setdefault(run.variant.name, []).append(run)
     base_runs = sorted(runs_of.get(compare.baseline, []), key=lambda r: r.record["seed"])
+    compared = [v for v in inv.variants if v.name != compare.baseline and compare.selection.matches(v)]
+    # each variant by what sets it apart from the baseline and the others (the legends' rule)
+    label = labels([next(v for v in inv.variants if v.name == compare.baseline), *compared], named=True)
     rows = []
-    for variant in inv.variants:
-        if variant.name == compare.baseline or not compare.selection.matches(variant):
-            continue
+    for variant in compared:
         runs = sorted(runs_of.get(variant.name, []), key=lambda r: r.record["seed"])
         for key in compare.metrics:
             base, other = _values(base_runs, key), _values(runs, key)
-            row: dict[str, Any] = {"variant": variant.name, "metric": METRICS[key][0], "key": key,
+            row: dict[str, Any] = {"variant": variant.name, "label": label[variant.name],
+                                   "metric": METRICS[key][0], "key": key,
                                    "base": base, "other": other, "difference": None, "mcnemar": []}
             if base and other:
                 row["difference"] = significance.welch(list(base.values()), list(other.values()))
@@ -189,7 +192,7 @@ def view(compare: CompareDef, rows: list[dict[str, Any]]) -> dict[str, Any]:
                             for e in row["mcnemar"]) or "–"
         base_mean, other_mean = _mean(row["base"]), _mean(row["other"])
         out.append({
-            "variant": (row["variant"], row["variant"]),
+            "variant": (row["label"], row["variant"]),
             "metric": (row["metric"], row["metric"]),
             "base": (_value(base_mean, key), base_mean),
             "other": (_value(other_mean, key), other_mean),
