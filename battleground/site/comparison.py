@@ -212,10 +212,10 @@ COLUMNS = (  # key, header, numeric
     ("metric", "metric", False),
     ("base", "baseline mean", True),
     ("other", "variant mean", True),
-    ("difference", "difference (accuracy in points)", True),
+    ("difference", "difference", True),
     ("interval", "95% interval", True),
     ("seeds", "each seed (%)", False),
     ("welch", "Welch p (Holm)", True),
-    ("mcnemar", "McNemar on test images: only baseline right vs only variant right, p (Holm)", False),
+    ("mcnemar", "McNemar per seed: only baseline right vs only variant right, p (Holm)", False),
     ("verdict", "verdict", False),
 )
