@@ -46,7 +46,7 @@ def test_smoke_run_writes_complete_records_lists_them_and_skips_them_next_time(d
 def test_variant_seed_and_epochs_select_one_run(data_dir, tmp_path):
     runs = tmp_path / "runs"
     argv = ["run", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--seed", "42", "--epochs", "1",
-            "--data-dir", str(data_dir), "--runs-dir", str(runs)]
+            "--data-dir", str(data_dir), "--runs-dir", str(runs), "--force"]  # 42 is not declared
     assert main(argv) == 0
     (record,) = records.load_runs(runs)
     assert (record["variant"], record["seed"], record["epochs"]["epoch"]) == (SIMPLE, 42, [1])
@@ -159,3 +159,25 @@ def test_a_typo_in_an_experiment_module_is_one_line_naming_the_module(tmp_path, 
         err = capsys.readouterr().err
         assert err.startswith(f"battleground: error: {tmp_path / 'typo_check.py'}: variant SimpleNet2[depht=3]: ")
         assert "SimpleNet2 takes depth, width, activation" in err and err.count("\n") == 1
+
+
+def test_seeds_may_be_given_several_times_and_an_undeclared_one_needs_force(data_dir, tmp_path, capsys):
+    runs = tmp_path / "runs"
+    argv = ["run", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--epochs", "1", "--data-dir", str(data_dir),
+            "--runs-dir", str(runs), "--device", "cpu"]
+    assert main([*argv, "--seed", "7"]) == 2
+    error = capsys.readouterr().err
+    assert "--seed 7:" in error and "1729" in error and "--force" in error and not any(runs.rglob("*.json"))
+    assert main([*argv, "--seed", "1729", "--seed", "271828", "--force"]) == 0
+    out = capsys.readouterr().out
+    assert sorted(r["seed"] for r in records.load_runs(runs)) == [1729, 271828]
+    path = records.record_path(runs, INVESTIGATION, SIMPLE, 271828)
+    assert f"{SIMPLE} seed 271828: complete (1 epoch, val " in out and f"record in {path}" in out
+
+
+def test_list_shows_one_investigation_when_named(capsys, tmp_path):
+    assert main(["list", INVESTIGATION, "--runs-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{INVESTIGATION}:") and "depth-of-architecture:" not in out
+    assert main(["list", "no-such-thing"]) == 2
+    assert "unknown investigation 'no-such-thing'" in capsys.readouterr().err

@@ -5,6 +5,9 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,3 +206,18 @@ def test_a_training_subset_of_one_class_is_a_data_error(mnist):
                             mnist.test_labels, "sorted")
     with pytest.raises(data.DataError, match="the first 100 training images are all of class 0"):
         data.make_splits(one_class, DEFAULTS.replace(train_size=100), "cpu")
+
+
+def test_no_network_and_no_data_folder_is_one_line_naming_both_ways_out(tmp_path, monkeypatch):
+    # the real Hugging Face loader, told it is offline, with an empty cache: what a machine
+    # without a network and without --data-dir meets
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    done = subprocess.run([sys.executable, "-m", "battleground", "run", "activation-functions", "--smoke",
+                           "--runs-dir", str(tmp_path / "runs"), "--device", "cpu"],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    line = done.stderr.strip()
+    assert "\n" not in line and "ylecun/mnist" in line and "--data-dir" in line and data.DATA_DIR_ENV in line

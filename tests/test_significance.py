@@ -61,3 +61,8 @@ def test_verdicts_read_the_adjusted_p_value():
     assert significance.verdict(-0.01, 0.001) == "worse"
     assert significance.verdict(0.01, 0.2) == "no detectable difference at 5%"
     assert significance.verdict(0.01, None).startswith("not testable")
+
+
+def test_seeds_equal_to_float_precision_are_not_tested():
+    tiny = significance.welch([1e-5, 1e-5 + 1e-20, 1e-5], [2e-5, 2e-5, 2e-5 + 1e-20])
+    assert tiny.p is None and tiny.mean == pytest.approx(1e-5)

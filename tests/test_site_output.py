@@ -117,3 +117,14 @@ def test_a_build_killed_at_random_moments_always_leaves_a_whole_site(tree):
     leftovers = [p.name for p in tree.iterdir() if p.name.startswith(".site.")]
     assert leftovers == [], leftovers
     shutil.rmtree(site)
+
+
+def test_the_build_prints_its_pages_and_sums_the_rest_unless_asked_for_every_file(tree):
+    quiet = run_build(tree)
+    lines = quiet.stdout.strip().splitlines()
+    pages = [line for line in lines if line.strip().split(" ")[0].endswith(".html")]
+    assert quiet.returncode == 0 and len(lines) == len(pages) + 3  # data, assets, and the summary line
+    assert "data files" in lines[-1] and "-v lists every file" in lines[-1]
+    every = run_build(tree, "-v").stdout.strip().splitlines()
+    written = [p for p in (tree / "site").rglob("*") if p.is_file() and p.name != output.MARKER]
+    assert len(every) == len(written) + 1

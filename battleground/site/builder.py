@@ -87,18 +87,21 @@ def _size(n: int) -> str:
     return ""
 
 
-def report(result: BuildResult, stream=sys.stdout) -> None:
-    """What was written: pages and data one by one, assets summed up, and the time taken."""
-    shown = {k: v for k, v in result.written.items() if not k.startswith("static/") and k != "favicon.svg"}
-    for relative, size in shown.items():
+def report(result: BuildResult, stream=sys.stdout, verbose: bool = False) -> None:
+    """What was written: each page with its size, the data files and assets summed up (listed one
+    by one with ``verbose``), and the time taken."""
+    pages = {k: v for k, v in result.written.items() if k.endswith(".html")}
+    data = {k: v for k, v in result.written.items() if k.startswith("data/")}
+    assets = {k: v for k, v in result.written.items() if k not in pages and k not in data}
+    for relative, size in (result.written.items() if verbose else pages.items()):
         print(f"  {relative:<52} {_size(size):>10}", file=stream)
-    asset_bytes = sum(v for k, v in result.written.items() if k not in shown)
-    pages_count = sum(1 for k in shown if k.endswith(".html"))
-    print(f"  {'static/ and favicon.svg':<52} {_size(asset_bytes):>10}  ({len(result.written) - len(shown)} files)",
-          file=stream)
-    print(f"wrote {pages_count} pages, {len(shown) - pages_count} data files and "
-          f"{len(result.written) - len(shown)} assets ({_size(sum(result.written.values()))}) to {result.out} "
-          f"in {result.seconds:.2f} s", file=stream)
+    if not verbose:
+        print(f"  {'data/ (downloads)':<52} {_size(sum(data.values())):>10}  ({len(data)} files)", file=stream)
+        print(f"  {'static/ and favicon.svg':<52} {_size(sum(assets.values())):>10}  ({len(assets)} files)",
+              file=stream)
+    print(f"wrote {len(pages)} pages, {len(data)} data files and {len(assets)} assets "
+          f"({_size(sum(result.written.values()))}) to {result.out} in {result.seconds:.2f} s"
+          + ("" if verbose else " (-v lists every file)"), file=stream)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the model source shown on the models page (default: battleground/train/models.py)")
     parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs, "
                         "and on prose with script elements, event handlers or javascript: URLs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every file written")
     parser.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     args = parser.parse_args(argv)
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    report(result)
+    report(result, verbose=args.verbose)
     if args.serve:
         from battleground.site.serve import serve
 

@@ -14,6 +14,7 @@ The distributions come from scipy; only Holm's few lines of bookkeeping are writ
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -25,7 +26,7 @@ ALPHA = 0.05
 @dataclass(frozen=True)
 class Difference:
     """``mean(b) - mean(a)`` with its 95% Welch interval and two-sided p-value (None where a side
-    has fewer than two seeds, or both have no spread: no interval can be drawn)."""
+    has fewer than two seeds, or the seeds agree to float precision: no interval can be drawn)."""
 
     mean: float
     low: float | None
@@ -38,8 +39,12 @@ def welch(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> D
     mean = sum(b) / len(b) - sum(a) / len(a)
     if len(a) < 2 or len(b) < 2 or (max(a) == min(a) and max(b) == min(b)):
         return Difference(mean, None, None, None)
-    result = stats.ttest_ind(b, a, equal_var=False)
-    interval = result.confidence_interval(confidence)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        result = stats.ttest_ind(b, a, equal_var=False)
+        interval = result.confidence_interval(confidence)
+    if any("precision loss" in str(w.message).lower() for w in caught):
+        return Difference(mean, None, None, None)  # seeds equal to float precision: no spread to test against
     return Difference(mean, float(interval.low), float(interval.high), float(result.pvalue))
 
 
@@ -69,7 +74,7 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
 def verdict(difference: float, adjusted_p: float | None) -> str:
     """The plain reading of one adjusted test."""
     if adjusted_p is None or math.isnan(adjusted_p):
-        return "not testable (fewer than two seeds)"
+        return "not testable (fewer than two seeds, or no spread between them)"
     if adjusted_p >= ALPHA:
         return "no detectable difference at 5%"
     return "better" if difference > 0 else "worse"

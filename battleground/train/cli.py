@@ -34,12 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="investigations, their variants, and which runs exist")
+    listing.add_argument("investigation", nargs="?", help="list only this investigation (default: all)")
     listing.add_argument("--runs-dir", default="runs", help="where run records live (default: runs/)")
 
     run = commands.add_parser("run", help="train an investigation's variants and write their records")
     run.add_argument("investigation", help="an investigation's name, as `battleground list` shows")
     run.add_argument("--variant", help="train only this variant, e.g. 'SimpleNet2[activation=ReLU,depth=0]'")
-    run.add_argument("--seed", type=int, help="train only this seed (default: all the investigation's seeds)")
+    run.add_argument("--seed", type=int, action="append",
+                     help="train only this seed; give it again for more (default: all the investigation's "
+                          "seeds; a seed the investigation does not declare needs --force)")
     run.add_argument("--budget", help="wall-clock budget per run, e.g. 4h, 30m, 90s (default: the investigation's)")
     run.add_argument("--epochs", type=int, help="train exactly this many epochs (overrides the budget)")
     run.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
@@ -78,18 +81,24 @@ def _investigation(name: str) -> Investigation:
         raise Failure(error.args[0]) from None
 
 
+def _epochs(n: int) -> str:
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
 def _run_summary(record: dict) -> str:
-    """``complete (12 epochs, val 0.9712)``, ``running (3 of 12 epochs)``, ``diverged (2 epochs)``."""
+    """``complete (12 epochs, val 0.9712)``, ``running (3 of 12 epochs)``, ``diverged (1 epoch)``."""
     epochs = len(record["epochs"]["epoch"])
     if record["status"] == "complete":
-        return f"complete ({epochs} epochs, val {record['epochs']['val_accuracy'][-1]:.4f})"
+        return f"complete ({_epochs(epochs)}, val {record['epochs']['val_accuracy'][-1]:.4f})"
     if record["status"] == "running":
-        return f"running ({epochs} of {record.get('epochs_planned', '?')} epochs)"
-    return f"{record['status']} ({epochs} epochs)"
+        planned = record.get("epochs_planned")
+        return f"running ({epochs} of {_epochs(planned) if isinstance(planned, int) else '? epochs'})"
+    return f"{record['status']} ({_epochs(epochs)})"
 
 
 def command_list(args) -> int:
-    for investigation in experiments.discover().values():
+    chosen = [_investigation(args.investigation)] if args.investigation else experiments.discover().values()
+    for investigation in chosen:
         runs = defaultdict(dict)
         for record in records.load_runs(args.runs_dir, investigation.name):
             runs[record["variant"]][record["seed"]] = record
@@ -133,8 +142,14 @@ def command_run(args) -> int:
             changes.update(budget_s=parse_budget(args.budget), epochs=None)  # a budget replaces fixed epochs
         except ValueError as error:
             raise Failure(str(error)) from None
-    if args.seed is not None and not is_seed(args.seed):
-        raise Failure(f"--seed {args.seed}: expected {SEED_RANGE}")
+    for seed in args.seed or ():
+        if not is_seed(seed):
+            raise Failure(f"--seed {seed}: expected {SEED_RANGE}")
+    declared = investigation.smoke.seeds if args.smoke else investigation.seeds
+    undeclared = [seed for seed in dict.fromkeys(args.seed or ()) if seed not in declared]
+    if undeclared and not args.force:
+        raise Failure(f"--seed {undeclared[0]}: investigation {investigation.name!r} declares the seeds "
+                      f"{', '.join(map(str, declared))}; its page shows those, so train another only with --force")
     if args.epochs is not None:
         if args.epochs < 1:
             raise Failure(f"--epochs {args.epochs}: expected a whole number >= 1")
@@ -144,10 +159,10 @@ def command_run(args) -> int:
     if args.smoke:
         config = investigation.config.replace(**{**investigation.smoke.config_changes, **changes})
         variants = variants or list(investigation.smoke.variants)
-        seeds = [args.seed] if args.seed is not None else list(investigation.smoke.seeds)
+        seeds = list(dict.fromkeys(args.seed)) if args.seed else list(investigation.smoke.seeds)
     else:
         config = investigation.config.replace(**changes)
-        seeds = [args.seed] if args.seed is not None else None
+        seeds = list(dict.fromkeys(args.seed)) if args.seed else None
     tasks = investigation.tasks(variants, seeds, config)
 
     from battleground.train import sweep  # imports torch: only training needs it
@@ -157,9 +172,9 @@ def command_run(args) -> int:
     from battleground.train.models import VariantError
 
     try:
-        sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
-                        restart=args.restart, batch=False if args.no_batch else None,
-                        cuda_graphs=args.cuda_graphs)
+        done = sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
+                               restart=args.restart, batch=False if args.no_batch else None,
+                               cuda_graphs=args.cuda_graphs)
     except VariantError as error:  # checked before anything trains
         raise Failure(f"{experiments.source_file(investigation.name)}: {error}") from None
     except (DataError, CheckpointError, LockHeld) as error:
@@ -169,6 +184,9 @@ def command_run(args) -> int:
     except OSError as error:  # the runs folder is read-only, full, not a folder, ...
         raise Failure(files.explain(error, f"records and checkpoints go to --runs-dir {args.runs_dir}; "
                                     "an interrupted run resumes from its last checkpoint"), status=1) from None
+    for task, record in zip(tasks, done):
+        path = records.record_path(args.runs_dir, task.investigation, task.variant.name, task.seed)
+        print(f"{task.variant.name} seed {task.seed}: {_run_summary(record)}, record in {path}")
     return 0
 
 

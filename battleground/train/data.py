@@ -78,10 +78,17 @@ def load_hub(dataset: str, data_files: dict[str, str] | None = None) -> Arrays:
     parquet files of the hub's layout instead (an ``image`` and a ``label`` column)."""
     import datasets  # imported here: only this source needs it, and it is slow to import
 
-    if data_files is None:
-        loaded, source = datasets.load_dataset(HUB_REPOS[dataset]), f"huggingface:{HUB_REPOS[dataset]}"
-    else:
-        loaded, source = datasets.load_dataset("parquet", data_files=data_files), "parquet files"
+    try:
+        if data_files is None:
+            loaded, source = datasets.load_dataset(HUB_REPOS[dataset]), f"huggingface:{HUB_REPOS[dataset]}"
+        else:
+            loaded, source = datasets.load_dataset("parquet", data_files=data_files), "parquet files"
+    except Exception as error:  # noqa: BLE001 - network, hub and cache errors come in many types
+        where = HUB_REPOS[dataset] if data_files is None else ", ".join(map(str, data_files.values()))
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        raise DataError(f"{where}: cannot load the data set from the Hugging Face hub ({type(error).__name__}: "
+                        f"{first}); without a network, pass --data-dir DIR or set {DATA_DIR_ENV} to a folder "
+                        "of the four IDX files") from None
     arrays = {}
     for part in ("train", "test"):
         split = loaded[part]
