@@ -360,14 +360,18 @@ def _items(meta: dict, key: str, spec: dict, path: Path) -> list[tuple[dict, str
     return out
 
 
+def _read_utf8(path: Path, what: str, advice: str, expected: str) -> str:
+    """The text of a regular file (:func:`files.read_regular_bytes`), or a :class:`SiteError`."""
+    try:
+        return files.read_regular_bytes(path, SiteError, what, advice).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SiteError(path, "(file)", expected) from None
+
+
 def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
     """One page of ``site_src/``, its front matter validated against the investigations."""
-    raw = files.read_regular_bytes(path, SiteError, "a Markdown page",
-                                   "move it out of the pages folder or put the page in its place")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SiteError(path, "(file)", "UTF-8 text") from None
+    text = _read_utf8(path, "a Markdown page", "move it out of the pages folder or put the page in its place",
+                      "UTF-8 text")
     meta, body, body_start = split_front_matter(text, path)
     _check_fields(meta, _PAGE_FIELDS, path, "")
     page = Page(path.stem, path, meta["title"], meta["summary"], meta["order"], body, body_start)
@@ -506,12 +510,8 @@ def model_sources(path: Path) -> dict[str, str]:
     if not os.path.lexists(path):
         raise SiteError(path, "(file)", "the model definitions (the models page shows each class's "
                         "source); it comes with the torch side, or pass --models PATH")
-    raw = files.read_regular_bytes(path, SiteError, "the model definitions (Python source)",
-                                   "pass --models PATH of battleground/train/models.py")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SiteError(path, "(file)", "UTF-8 Python source") from None
+    text = _read_utf8(path, "the model definitions (Python source)",
+                      "pass --models PATH of battleground/train/models.py", "UTF-8 Python source")
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as error:
