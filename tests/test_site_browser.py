@@ -289,6 +289,20 @@ def test_the_comparison_renders_its_rows_and_sorts_by_difference(watched, base_u
     assert w.problems == []
 
 
+def test_a_seed_with_no_runs_says_so_instead_of_drawing_empty_axes(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = page.locator("#chart-activation-functions-lenet5")  # LeNet5 has runs of seed 1729 only
+    figure.locator("select[data-control=seed]").select_option("271828")
+    notice = figure.locator(".no-runs-for-seed")
+    assert notice.is_visible() and notice.inner_text() == "No runs for seed 271828 in this view."
+    assert figure.locator(".plot").evaluate("e => getComputedStyle(e).visibility") == "hidden"
+    figure.locator("select[data-control=seed]").select_option("1729")
+    assert not notice.is_visible()
+    assert figure.locator(".plot").evaluate("e => getComputedStyle(e).visibility") == "visible"
+    assert w.problems == []
+
+
 def test_a_page_opened_from_disk_draws_its_charts(watched, site):
     w = watched()
     path = site / "activation-functions.html"

@@ -154,8 +154,22 @@
   var CONFIG = { responsive: true, displaylogo: false, showTips: false,
                  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
 
+  // A seed that no run of the view has draws nothing: say so, rather than axes around nothing.
+  function emptyNotice(chart, empty) {
+    if (!chart.empty) {
+      chart.empty = document.createElement("p");
+      chart.empty.className = "notice no-runs-for-seed";
+      chart.plot.parentNode.insertBefore(chart.empty, chart.plot);
+    }
+    chart.empty.textContent = "No runs for seed " + chart.state.seed + " in this view.";
+    chart.empty.hidden = !empty;
+    chart.plot.style.visibility = empty ? "hidden" : "";
+  }
+
   function draw(chart) {
-    return Plotly.react(chart.plot, traces(chart), layout(chart),
+    var shown = traces(chart);
+    emptyNotice(chart, shown.length === 0);
+    return Plotly.react(chart.plot, shown, layout(chart),
       Object.assign({ toImageButtonOptions: { filename: chart.spec.id } }, CONFIG, chart.small ? { displayModeBar: false } : {}));
   }
 
