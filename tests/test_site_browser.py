@@ -289,6 +289,22 @@ def test_the_comparison_renders_its_rows_and_sorts_by_difference(watched, base_u
     assert w.problems == []
 
 
+def test_log_axis_ticks_say_their_whole_value(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    for x in ("flops", "epochs", "seconds"):
+        page.select_option(f"#{figure} select[data-control=x]", x)
+        page.wait_for_function(f"document.querySelector('#{figure} .plot').layout.xaxis.ticktext !== undefined")
+        shown = page.eval_on_selector_all(f"#{figure} .xtick text", "els => els.map(e => e.textContent)")
+        assert len(shown) >= 2, (x, shown)
+        # every label is a whole value: 1, 2, 5, 10, 20, … or 20G, 50G, 100G, 1T, never a bare digit after 10
+        values = [float(t.rstrip("kMGTP")) * {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}.get(t[-1], 1)
+                  for t in shown]
+        assert values == sorted(values) and len(set(values)) == len(values), (x, shown)
+    assert w.problems == []
+
+
 def test_a_seed_with_no_runs_says_so_instead_of_drawing_empty_axes(watched, base_url):
     w = watched()
     page = w.open(base_url + "activation-functions.html")

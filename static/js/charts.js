@@ -166,10 +166,37 @@
     chart.plot.style.visibility = empty ? "hidden" : "";
   }
 
+  // Log-axis ticks that say their value: "1, 10, 100" or "10G, 100G, 1T" over several decades,
+  // with 2 and 5 (and 3 within one decade) between them over fewer, each written in full, never a
+  // bare "2" after "10" as Plotly's minor labels are.
+  function number(v) {
+    var units = [[1e15, "P"], [1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
+    for (var i = 0; i < units.length; i++) {
+      if (v >= units[i][0]) return +(v / units[i][0]).toPrecision(3) + units[i][1];
+    }
+    return String(+v.toPrecision(3));
+  }
+
+  function logTicks(shown) {
+    var xs = [];
+    shown.forEach(function (t) { (t.x || []).forEach(function (x) { if (x > 0) xs.push(x); }); });
+    if (!xs.length) return {};
+    var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs), span = Math.log10(hi / lo);
+    var steps = span > 2 ? [1] : span > 1 ? [1, 2, 5] : [1, 2, 3, 5], vals = [];
+    for (var e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      steps.forEach(function (m) {
+        var v = m * Math.pow(10, e);
+        if (v >= lo / 1.0001 && v <= hi * 1.0001) vals.push(v);
+      });
+    }
+    return { tickvals: vals, ticktext: vals.map(number) };
+  }
+
   function draw(chart) {
-    var shown = traces(chart);
+    var shown = traces(chart), look = layout(chart);
     emptyNotice(chart, shown.length === 0);
-    return Plotly.react(chart.plot, shown, layout(chart),
+    Object.assign(look.xaxis, logTicks(shown));
+    return Plotly.react(chart.plot, shown, look,
       Object.assign({ toImageButtonOptions: { filename: chart.spec.id } }, CONFIG, chart.small ? { displayModeBar: false } : {}));
   }
 
