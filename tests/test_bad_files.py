@@ -11,7 +11,6 @@ read-only or full (small tmpfs mounts; skipped, with the reason, where the sandb
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from battleground.core import records
 from battleground.site import builder
 from tests.golden import sample
 

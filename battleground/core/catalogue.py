@@ -158,12 +158,6 @@ def check_params(family: str, params: dict) -> dict:
     return dict(sorted(full.items()))
 
 
-def choose(what: str, value, table) -> None:
-    """Check that ``value`` is one of ``table``'s names; else a :class:`CatalogueError`."""
-    if not (isinstance(value, str) and value in table):
-        raise CatalogueError(f"unknown {what} {value!r}; known: {', '.join(table)}")
-
-
 def format_value(value) -> str:
     """A parameter's value as a variant name shows it: a tuple as ``256-128-64``."""
     if isinstance(value, tuple):
@@ -172,4 +166,4 @@ def format_value(value) -> str:
 
 
 __all__ = ["DATASETS", "PROBLEMS", "ACTIVATIONS", "OPTIMIZERS", "SCHEDULES", "INITS", "FAMILIES",
-           "CatalogueError", "check_params", "choose", "format_value"]
+           "CatalogueError", "check_params", "format_value"]

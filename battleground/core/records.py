@@ -517,13 +517,23 @@ def dumps(record: dict) -> str:
     return text + "\n"
 
 
+def checked_text(path: Path | str, record: dict) -> str:
+    """``record`` as the text :func:`write_record` puts at ``path``, validated as it will be read
+    back (after number formatting); an invalid record is a :class:`RecordError`."""
+    text = dumps(record)
+    validate(json.loads(text), path)
+    return text
+
+
+def write_text(path: Path | str, text: str) -> Path:
+    """Write a record's :func:`checked_text` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return Path(path)
+
+
 def write_record(path: Path | str, record: dict) -> Path:
     """Validate ``record`` and write it atomically; an invalid record never reaches the disk."""
-    path = Path(path)
-    text = dumps(record)
-    validate(json.loads(text), path)  # validate what will be on disk, after number formatting
-    atomic_write_bytes(path, text.encode("utf-8"))
-    return path
+    return write_text(path, checked_text(path, record))
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:

@@ -55,6 +55,21 @@ class Variant:
         return self.name
 
 
+class VariantError(ValueError):
+    """A variant whose parameters its model family does not take."""
+
+
+def model_params(declared: Variant) -> dict:
+    """``declared``'s model parameters with the family's defaults filled in, as the catalogue lists
+    them; a parameter the family does not take is a :class:`VariantError` naming the variant and
+    what it could have said."""
+    try:
+        return catalogue.check_params(declared.family, declared.model_kwargs)
+    except catalogue.CatalogueError as error:
+        raise VariantError(f"variant {declared.name}: {error}, and a variant may also set the training "
+                           f"settings {', '.join(SETTINGS)}") from None
+
+
 def variant(family: str, **params) -> Variant:
     """A variant of ``family``; checks the family and its parameters against the catalogue
     (:mod:`battleground.core.catalogue`) and each training setting (through
@@ -62,11 +77,7 @@ def variant(family: str, **params) -> Variant:
     (``widths=[256, 128]``) becomes a tuple, so the variant stays hashable."""
     params = {key: tuple(value) if isinstance(value, list) else value for key, value in params.items()}
     declared = Variant(family, tuple(sorted(params.items(), key=lambda item: item[0])))
-    try:
-        catalogue.check_params(family, declared.model_kwargs)
-    except catalogue.CatalogueError as error:
-        raise ValueError(f"variant {declared.name}: {error}, and a variant may also set the training "
-                         f"settings {', '.join(SETTINGS)}") from None
+    model_params(declared)
     try:
         for key, value in declared.training.items():
             check_setting(key, value)

@@ -67,7 +67,7 @@ def asset_files(node_modules: Path = ROOT / "node_modules", static: Path = STATI
     for source, target in NPM_FILES.items():
         path = node_modules / source
         if not path.is_file():
-            raise SiteError(path, "(file)", f"a file of the pinned npm packages; run `npm ci` (or `make site`)")
+            raise SiteError(path, "(file)", "a file of the pinned npm packages; run `npm ci` (or `make site`)")
         files[target] = path
     files["static/css/fonts.css"] = fonts_css()
     files["static/js/plotly.min.js"] = plotly_js()

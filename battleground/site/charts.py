@@ -225,7 +225,6 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
     triples. Epochs are one log-spaced ``grid`` for the whole chart plus each series' run lengths
     (``lengths``), from which the browser rebuilds every run's x values."""
     selected = chart_runs(chart, inv)
-    runs_of = {v.name: runs for v, runs in selected}
     views = chart_views(chart, [v for v, _ in selected])
     if first_view_only:  # the home page's small chart shows the default view only
         views = views[:1]

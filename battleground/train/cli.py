@@ -14,7 +14,7 @@ from collections import defaultdict
 import experiments
 from battleground.core import files, records
 from battleground.core.config import parse_budget
-from battleground.core.spec import Investigation
+from battleground.core.spec import Investigation, VariantError
 from battleground.core.values import SEED_RANGE, is_seed
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -169,7 +169,6 @@ def command_run(args) -> int:
     from battleground.train.checkpoint import CheckpointError
     from battleground.train.data import DataError
     from battleground.core.lock import LockHeld
-    from battleground.train.models import VariantError
 
     try:
         done = sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,

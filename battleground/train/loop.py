@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ from battleground.train.data import Splits
 from battleground.train.problems import Evaluation
 from battleground.core.spec import Task
 
-EVAL_BATCH = problems.EVAL_BATCH
 # catalogue.OPTIMIZERS -> the class; PyTorch defaults besides lr, momentum and weight decay where set
 OPTIMIZERS = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
 LOSSES = {"cross_entropy": F.cross_entropy}
@@ -384,11 +382,10 @@ class Member:
 def start(members: list[Member], epochs: int) -> None:
     """Write each fresh run's checkpoint, then its record, once every record is known to be valid:
     a group whose one record is bad writes nothing at all."""
-    for member in members:
-        records.validate(json.loads(records.dumps(member.state.record)), member.path)
-    for member in members:
+    texts = [records.checked_text(member.path, member.state.record) for member in members]
+    for member, text in zip(members, texts):
         save_checkpoint(member.saved, member.state, epochs)  # from here on, a kill costs no timing epoch
-        records.write_record(member.path, member.state.record)
+        records.write_text(member.path, text)
 
 
 def run_epochs(members: list[Member], splits: Splits, epochs: int, train_epochs: Callable[[], list[float]],

@@ -13,12 +13,9 @@ from __future__ import annotations
 import inspect
 import math
 
-import torch
 from torch import nn
 
-from battleground.core import catalogue
-from battleground.core.config import SETTINGS
-from battleground.core.spec import Variant
+from battleground.core.spec import Variant, model_params
 
 ACTIVATIONS = {  # name, as in battleground.core.spec.ACTIVATIONS -> layer class
     "none": nn.Identity,
@@ -232,20 +229,10 @@ def build(variant: Variant, shape: dict | None = None) -> nn.Module:
     return family(**full_params(variant), **problem_args)
 
 
-class VariantError(ValueError):
-    """A variant whose parameters its model family does not take."""
-
-
 def full_params(variant: Variant) -> dict:
     """``variant``'s model parameters with the family's defaults filled in (e.g. SimpleNet2's
-    width), as the catalogue lists them; its training settings (``lr``) are not the model's. A
-    parameter the family does not take is an error that names the variant and what it could
-    have said."""
-    try:
-        return catalogue.check_params(variant.family, variant.model_kwargs)
-    except catalogue.CatalogueError as error:
-        raise VariantError(f"variant {variant.name}: {error}, and a variant may also set the training "
-                           f"settings {', '.join(SETTINGS)}") from None
+    width); its training settings (``lr``) are not the model's (:func:`spec.model_params`)."""
+    return model_params(variant)
 
 
 def layers_in_order(model: nn.Module) -> list[tuple[str, nn.Module]]:
