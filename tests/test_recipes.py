@@ -37,7 +37,7 @@ INVESTIGATION = Investigation(
         variant("ResidualMLP", width=32, blocks=2),
         variant("Conv1dNet", channels=8),
         variant("Conv3dNet", channels=4),
-        variant("SiameseNet", width=32, problem="digit-pairs", aux_weight=1.0),
+        variant("SiameseNet", branch="ConvNet", problem="digit-pairs", aux_weight=1.0),
     ),
     seeds=(1729,),
     config=DEFAULTS.replace(train_size=2_000, epochs=2, lr=0.01, optimizer="Adam", schedule="StepLR", step_size=1,
@@ -168,7 +168,7 @@ def test_new_families_train_with_a_recipe_through_the_command_line(data_dir, tmp
             assert len(record["epochs"]["val_digit_accuracy"]) == 2
             assert record["epochs"]["val_digit_accuracy"][-1] > 0.5
     assert main(["list", "--runs-dir", str(runs)]) == 0
-    assert "SiameseNet[aux_weight=1.0,problem=digit-pairs,width=32]: 1729 complete (2 epochs" in capsys.readouterr().out
+    assert "SiameseNet[aux_weight=1.0,branch=ConvNet,problem=digit-pairs]: 1729 complete (2 epochs" in capsys.readouterr().out
 
 
 STEPPED = Task("t", variant("ResidualMLP", width=32), 1729,

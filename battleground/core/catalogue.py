@@ -82,6 +82,8 @@ def _activations(value) -> bool:
     return _activation(value) or (isinstance(value, tuple) and len(value) > 0 and all(map(_activation, value)))
 
 
+SIAMESE_BRANCHES = ("ConvNet", "ResNet")  # the families a SiameseNet may apply to each image
+
 KINDS = {  # a parameter's kind -> (what it must be, the check)
     "count": ("a whole number >= 0", lambda v: is_whole(v) and v >= 0),
     "size": ("a positive whole number", lambda v: is_whole(v) and v > 0),
@@ -92,6 +94,10 @@ KINDS = {  # a parameter's kind -> (what it must be, the check)
                     _activations),
     "flag": ("True or False", lambda v: isinstance(v, bool)),
     "number": ("a number", is_finite_number),
+    "fraction": ("a number from 0 up to (not including) 1", lambda v: is_finite_number(v) and 0 <= v < 1),
+    "convs": ("3 or 4 (the fourth convolution maps to the classes)", lambda v: is_whole(v) and v in (3, 4)),
+    "odd": ("an odd whole number >= 1", lambda v: is_whole(v) and v > 0 and v % 2 == 1),
+    "branch": ("one of " + ", ".join(SIAMESE_BRANCHES), lambda v: isinstance(v, str) and v in SIAMESE_BRANCHES),
 }
 REQUIRED = object()  # the default of a parameter a variant must set
 
@@ -122,13 +128,22 @@ FAMILIES = {f.name: f for f in (
     Family("SimpleNet2", "an MLP of equal-width layers", (
         Param("depth", "count"), Param("width", "size", 100), Param("activation", "activation", "ReLU"))),
     Family("LeNet5", "LeNet-5 with average pooling", (Param("activation", "activation", "tanh"),)),
-    Family("MLP", "an MLP with a width per hidden layer and one activation or one per layer", (
-        Param("widths", "widths"), Param("activation", "activations", "ReLU"))),
+    Family("MLP", "an MLP with a width per hidden layer and one activation or one per layer, "
+           "optionally batch normalisation and dropout after each", (
+        Param("widths", "widths"), Param("activation", "activations", "ReLU"),
+        Param("batch_norm", "flag", False), Param("dropout", "fraction", 0.0))),
     Family("ResidualMLP", "an MLP of residual blocks h + act(W h)", (
         Param("width", "size", 100), Param("blocks", "count", 2), Param("activation", "activation", "ReLU"))),
-    Family("SiameseNet", "one MLP branch, weights shared, applied to each of two images, then a head", (
-        Param("width", "size", 100), Param("activation", "activation", "ReLU"),
-        Param("digit_logits", "flag", True)), problems=("digit-pairs",)),
+    Family("ConvNet", "three convolutions (kernels 3, 5, 5; 8, 16, 16 channels) then a linear layer, or a "
+           "fourth convolution to the classes", (
+        Param("convs", "convs", 3), Param("batch_norm", "flag", False), Param("activation", "activation", "ReLU"))),
+    Family("ResNet", "a 1 x 1 convolution, residual blocks of two batch-normalised convolutions with a skip, "
+           "the mean of each channel, a linear layer", (
+        Param("channels", "size", 12), Param("blocks", "count", 6), Param("kernel", "odd", 5),
+        Param("batch_norm", "flag", True))),
+    Family("SiameseNet", "one branch (a ConvNet or a ResNet), weights shared, gives each of two images ten "
+           "digit logits; a linear layer reads both", (
+        Param("branch", "branch", "ConvNet"),), problems=("digit-pairs",)),
     Family("Conv1dNet", "1-D convolutions along the image's rows, each row's pixels as channels", (
         Param("channels", "size", 32), Param("activation", "activation", "ReLU"))),
     Family("Conv3dNet", "3-D convolutions over the image cut into 4 bands of 7 rows, stacked as depth", (

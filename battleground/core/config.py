@@ -54,6 +54,8 @@ _EXPECTED = {
     "init": "an initialisation",
     "zero_bias": "True or False",
     "aux_weight": "a number >= 0",
+    "pairs": "a positive whole number or None",
+    "downsample": "a positive whole number",
     "loss": "a string",
     "budget_s": "a positive number",
     "epochs": "a positive whole number or None",
@@ -92,6 +94,10 @@ class TrainConfig:
     init: str = "default"  # catalogue.INITS: "default" (PyTorch's), "kaiming" (He) or "xavier"
     zero_bias: bool = False  # biases start at zero (else as the layer's default initialises them)
     aux_weight: float = 0.0  # digit-pairs only: weight of the per-image digit loss added to the main loss
+    # digit-pairs only: draw this many pairs per split from the run's seed (None: one pair per
+    # image of each split, drawn with val_split_seed, the same pairs for every run)
+    pairs: int | None = None
+    downsample: int = 1  # average-pool each image by this factor: 2 turns 28 x 28 into 14 x 14
     loss: str = "cross_entropy"
     budget_s: float = FOUR_HOURS_S  # wall-clock budget: epochs = floor(budget / one timed epoch)
     epochs: int | None = None  # a fixed epoch count; overrides the budget when set
@@ -113,6 +119,7 @@ class TrainConfig:
             (self.schedule != "StepLR" and self.gamma is not None, "gamma is a setting of schedule StepLR"),
             (self.optimizer != "SGD" and self.momentum != 0, f"momentum is a setting of SGD, not {self.optimizer}"),
             (self.problem != "digit-pairs" and self.aux_weight != 0, "aux_weight is a setting of problem digit-pairs"),
+            (self.problem != "digit-pairs" and self.pairs is not None, "pairs is a setting of problem digit-pairs"),
         )
         for broken, message in rules:
             if broken:

@@ -43,9 +43,12 @@ PER_MODEL = ("lr",)  # the training settings in which the models of one batch ma
 
 def shape(task: Task) -> tuple:
     """What tasks must share to train as one batch: the model (family and parameters) and every
-    training setting but those of :data:`PER_MODEL`. Seeds, and so data orders, may differ."""
+    training setting but those of :data:`PER_MODEL`. Seeds, and so data orders, may differ, except
+    where the seed draws the data itself (digit pairs with ``pairs`` set): there each seed is its
+    own shape."""
     shared = tuple((key, getattr(task.config, key)) for key in SETTINGS if key not in PER_MODEL)
-    return task.variant.family, tuple(sorted(task.variant.model_kwargs.items())), shared
+    own_data = (task.seed,) if task.config.pairs is not None else ()
+    return task.variant.family, tuple(sorted(task.variant.model_kwargs.items())), shared, own_data
 
 
 def convolutional(model: nn.Module) -> bool:

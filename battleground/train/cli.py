@@ -105,7 +105,7 @@ def command_list(args) -> int:
         print(f"{investigation.name}: {investigation.question}")
         for variant in investigation.variants:
             found = runs.pop(variant.name, {})
-            seeds = sorted(set(investigation.seeds) | set(found))
+            seeds = sorted(set(investigation.seeds_of(variant)) | set(found))
             cells = [f"{s} {_run_summary(found[s]) if s in found else 'not run'}" for s in seeds]
             print(f"  {variant.name}: " + "; ".join(cells))
         for name, by_seed in sorted(runs.items()):  # records of variants no longer declared

@@ -10,6 +10,7 @@ per-batch copies.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,3 +160,16 @@ def make_splits(arrays: Arrays, config: TrainConfig, device: torch.device | str)
         test_y=_labels(arrays.test_labels[test], device),
         source=arrays.source,
     )
+
+
+def downsampled(splits: Splits, factor: int) -> Splits:
+    """``splits`` with every image average-pooled ``factor`` x ``factor`` (1: unchanged), as
+    ``torch.nn.functional.avg_pool2d`` does; a side the factor does not divide is an error."""
+    if factor == 1:
+        return splits
+    side = splits.train_x.shape[-2:]
+    if any(length % factor for length in side):
+        raise DataError(f"downsample={factor} does not divide the images' {side[0]} x {side[1]} pixels")
+    pooled = {f"{part}_x": torch.nn.functional.avg_pool2d(getattr(splits, f"{part}_x"), factor)
+              for part in ("train", "val", "test")}
+    return dataclasses.replace(splits, **pooled)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import math
 
+import torch
 from torch import nn
 
 from battleground.core.spec import Variant, model_params
@@ -89,12 +90,13 @@ class LeNet5(nn.Module):
 class MLP(nn.Module):
     """An MLP with one width per hidden layer, ``widths=(950, 50)``, and one activation for all
     of them or one per layer, ``activation=("ReLU", "sigmoid")``: input -> 950 -> ReLU -> 50 ->
-    sigmoid -> classes."""
+    sigmoid -> classes. With ``batch_norm`` each hidden layer is normalised before its activation,
+    and with ``dropout`` > 0 its output is dropped at that rate while training."""
 
     chain = True  # forward runs the layers in order: the fast engines may train it (engines/chain.py)
 
-    def __init__(self, widths: tuple, activation="ReLU", input_shape: tuple = MNIST_SHAPE,
-                 classes: int = MNIST_CLASSES):
+    def __init__(self, widths: tuple, activation="ReLU", batch_norm: bool = False, dropout: float = 0.0,
+                 input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
         super().__init__()
         activations = (activation,) * len(widths) if isinstance(activation, str) else tuple(activation)
         if len(activations) != len(widths):
@@ -102,13 +104,87 @@ class MLP(nn.Module):
                              "give one, or one per width")
         layers, fan_in = [nn.Flatten()], math.prod(input_shape)
         for width, name in zip(widths, activations):
-            layers += [nn.Linear(fan_in, width), activation_layer(name)]
+            layers.append(nn.Linear(fan_in, width))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(width))
+            layers.append(activation_layer(name))
+            if dropout:
+                layers.append(nn.Dropout(dropout))
             fan_in = width
         layers.append(nn.Linear(fan_in, classes))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x):
         return self.layers(x)
+
+
+class ConvNet(nn.Module):
+    """A small convolutional net, as a published course project used on 14 x 14 digit pairs:
+    conv 3 x 3 to 8 channels, conv 5 x 5 to 16, conv 5 x 5 to 16 (no padding, no pooling: 14 ->
+    12 -> 8 -> 4), each followed by batch normalisation if asked and the activation; then either a
+    linear layer (``convs=3``) or a fourth convolution whose kernel covers what is left and whose
+    channels are the classes (``convs=4``)."""
+
+    chain = True  # forward runs the layers in order
+
+    KERNELS, CHANNELS = (3, 5, 5), (8, 16, 16)
+
+    def __init__(self, convs: int = 3, batch_norm: bool = False, activation: str = "ReLU",
+                 input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
+        super().__init__()
+        channels, side, _ = input_shape
+        layers = []
+        for kernel, out in zip(self.KERNELS, self.CHANNELS):
+            layers.append(nn.Conv2d(channels, out, kernel_size=kernel))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(out))
+            layers.append(activation_layer(activation))
+            channels, side = out, side - kernel + 1
+        if side < 1:
+            raise ValueError(f"ConvNet needs images of at least 11 x 11 pixels; these are {input_shape[1]} wide")
+        if convs == 4:
+            layers += [nn.Conv2d(channels, classes, kernel_size=side), nn.Flatten()]
+        else:
+            layers += [nn.Flatten(), nn.Linear(channels * side * side, classes)]
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class BasicBlock(nn.Module):
+    """``relu(x + bn(conv(relu(bn(conv(x))))))``: two same-size convolutions, each batch-normalised
+    if asked, and a skip."""
+
+    def __init__(self, channels: int, kernel: int, batch_norm: bool = True):
+        super().__init__()
+        self.first = nn.Conv2d(channels, channels, kernel_size=kernel, padding=kernel // 2)
+        self.second = nn.Conv2d(channels, channels, kernel_size=kernel, padding=kernel // 2)
+        self.first_norm = nn.BatchNorm2d(channels) if batch_norm else nn.Identity()
+        self.second_norm = nn.BatchNorm2d(channels) if batch_norm else nn.Identity()
+
+    def forward(self, x):
+        inner = torch.relu(self.first_norm(self.first(x)))
+        return torch.relu(x + self.second_norm(self.second(inner)))
+
+
+class ResNet(nn.Module):
+    """A 1 x 1 convolution to ``channels`` (batch norm, ReLU), ``blocks`` residual blocks
+    (:class:`BasicBlock`), the mean of each channel over the image, ReLU, and a linear layer to
+    the classes: the ResNet of a well-known deep-learning course, which a published project used
+    on digit pairs. ``batch_norm=False`` drops every normalisation."""
+
+    def __init__(self, channels: int = 12, blocks: int = 6, kernel: int = 5, batch_norm: bool = True,
+                 input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(input_shape[0], channels, kernel_size=1),
+                                  nn.BatchNorm2d(channels) if batch_norm else nn.Identity(), nn.ReLU())
+        self.blocks = nn.Sequential(*[BasicBlock(channels, kernel, batch_norm) for _ in range(blocks)])
+        self.head = nn.Linear(channels, classes)
+
+    def forward(self, x):
+        features = self.blocks(self.stem(x)).mean(dim=(2, 3))  # (N, channels)
+        return self.head(torch.relu(features))
 
 
 class Residual(nn.Module):
@@ -137,31 +213,26 @@ class ResidualMLP(nn.Module):
 
 
 class SiameseNet(nn.Module):
-    """Two images, one branch: the same MLP (image -> width -> act -> width -> act) is applied
-    to each image of a pair (``x``: N x 2 x H x W), and a head reads both branches' features
-    side by side (2 * width -> classes). With ``digit_logits`` each branch also classifies its
-    own image (width -> ``digit_classes``), and the model returns ``{"logits": (N, classes),
-    "digits": (N, 2, digit_classes)}``, which the problem's auxiliary loss reads; without, the
-    logits alone."""
+    """Two images, one branch: the same network (a :class:`ConvNet` or a :class:`ResNet`, one
+    parameter set) gives each image of a pair (``x``: N x 2 x H x W) ``digit_classes`` logits,
+    and a linear layer reads both sets side by side (2 * digit_classes -> classes). Returns
+    ``{"logits": (N, classes), "digits": (N, 2, digit_classes)}``: the problem's auxiliary loss,
+    when on, teaches the branch's outputs to be the digits; off, nothing asks them to be."""
 
-    def __init__(self, width: int = 100, activation: str = "ReLU", digit_logits: bool = True,
-                 input_shape: tuple = (2, 28, 28), classes: int = 2, digit_classes: int = MNIST_CLASSES):
+    BRANCHES = {"ConvNet": ConvNet, "ResNet": ResNet}
+
+    def __init__(self, branch: str = "ConvNet", input_shape: tuple = (2, 28, 28), classes: int = 2,
+                 digit_classes: int = MNIST_CLASSES):
         super().__init__()
         if input_shape[0] != 2:
             raise ValueError(f"SiameseNet compares two images; its input has {input_shape[0]} (problem digit-pairs)")
-        pixels = math.prod(input_shape[1:])
-        self.branch = nn.Sequential(nn.Flatten(), nn.Linear(pixels, width), activation_layer(activation),
-                                    nn.Linear(width, width), activation_layer(activation))
-        self.head = nn.Linear(2 * width, classes)
-        self.digits = nn.Linear(width, digit_classes) if digit_logits else None
+        self.branch = self.BRANCHES[branch](input_shape=(1, *input_shape[1:]), classes=digit_classes)
+        self.head = nn.Linear(2 * digit_classes, classes)
 
     def forward(self, x):
         n = x.shape[0]
-        features = self.branch(x.flatten(0, 1).unsqueeze(1))  # both images of every pair, one batch
-        logits = self.head(features.view(n, -1))
-        if self.digits is None:
-            return logits
-        return {"logits": logits, "digits": self.digits(features).view(n, 2, -1)}
+        digits = self.branch(x.flatten(0, 1).unsqueeze(1)).view(n, 2, -1)  # both images of every pair, one batch
+        return {"logits": self.head(digits.flatten(1)), "digits": digits}
 
 
 class Conv1dNet(nn.Module):
@@ -214,7 +285,8 @@ class Conv3dNet(nn.Module):
 
 
 FAMILIES = {"SimpleNet2": SimpleNet2, "LeNet5": LeNet5, "MLP": MLP, "ResidualMLP": ResidualMLP,
-            "SiameseNet": SiameseNet, "Conv1dNet": Conv1dNet, "Conv3dNet": Conv3dNet}
+            "ConvNet": ConvNet, "ResNet": ResNet, "SiameseNet": SiameseNet, "Conv1dNet": Conv1dNet,
+            "Conv3dNet": Conv3dNet}
 PROBLEM_ARGS = ("input_shape", "classes", "digit_classes")  # what a model takes from its problem
 
 

@@ -3,15 +3,20 @@ number of classes, so the run loop trains any of them the same way.
 
 - ``classify``: the class of one image (MNIST digits, Fashion-MNIST garments). Inputs
   ``x`` (N, 1, 28, 28), targets ``y`` (N,); the data set's classes.
-- ``digit-pairs``: whether the first of two images shows the greater class. Pairs are drawn with
-  a fixed seed from each split (train, validation, test: as many pairs as the split has images,
-  each image the first of one pair and the second of another), so every run sees the same pairs
-  and validation pairs never share an image with training pairs. Inputs ``x`` (N, 2, 28, 28),
+- ``digit-pairs``: whether the first of two images shows the greater class. By default pairs are
+  drawn with a fixed seed from each split (train, validation, test: as many pairs as the split
+  has images, each image the first of one pair and the second of another), so every run sees the
+  same pairs. With ``config.pairs`` = n, each run draws its own n pairs per split from its seed,
+  2n distinct images each (a published course project's setting: 1,000 training pairs from the
+  training images, 1,000 test pairs from the test images, new ones each repeat). Either way
+  validation pairs never share an image with training or test pairs. Inputs ``x`` (N, 2, H, W),
   targets ``y`` (N,) = 1 if the first digit is greater, else 0: a tie (about one pair in ten)
   counts as "not greater". The two digits (N, 2) come along as ``digits`` for the auxiliary
   loss: with ``config.aux_weight`` > 0, a model that returns per-image digit logits
   (``{"logits": (N, 2), "digits": (N, 2, 10)}``, see ``SiameseNet``) is also taught each digit,
   and the mean cross-entropy of both digits, times ``aux_weight``, is added to the main loss.
+
+``config.downsample`` = k average-pools every image k x k first, for any problem (2: 14 x 14).
 
 A model's output is its logits, or a dict whose ``"logits"`` are the main task's and whose other
 entries feed the auxiliary loss and metrics.
@@ -54,7 +59,7 @@ def logits_of(output) -> torch.Tensor:
 
 class Problem:
     """A problem: its splits, loss, metrics and classes. Subclasses set :attr:`metrics` and
-    implement :meth:`make_splits` and :meth:`loss`."""
+    implement :meth:`draw_splits` and :meth:`loss`."""
 
     name: str = ""
     metrics: tuple[str, ...] = ()  # further metrics beyond accuracy, each an epoch column val_<name>
@@ -69,7 +74,13 @@ class Problem:
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
-        return self.dataset.image_shape
+        channels, height, width = self.dataset.image_shape
+        return channels, height // self.config.downsample, width // self.config.downsample
+
+    @property
+    def per_seed(self) -> bool:
+        """Whether each run's seed draws its own data (so runs of different seeds share no splits)."""
+        return False
 
     @property
     def shape(self) -> dict:
@@ -81,7 +92,15 @@ class Problem:
         """The extra epoch columns of this problem's records."""
         return tuple(f"val_{name}" for name in self.metrics)
 
-    def make_splits(self, arrays: data.Arrays, device: torch.device | str) -> data.Splits:
+    def make_splits(self, arrays: data.Arrays, device: torch.device | str, seed: int | None = None) -> data.Splits:
+        """The problem's train, validation and test parts on ``device``, images downsampled as the
+        config says; ``seed`` is the run's, which a :attr:`per_seed` problem draws its data with."""
+        if self.per_seed and seed is None:
+            raise ValueError(f"problem {self.name} with pairs={self.config.pairs} draws each run's data from "
+                             "its seed; make_splits needs the seed")
+        return data.downsampled(self.draw_splits(arrays, device, seed), self.config.downsample)
+
+    def draw_splits(self, arrays: data.Arrays, device: torch.device | str, seed: int | None) -> data.Splits:
         raise NotImplementedError
 
     def loss(self, output, y: torch.Tensor, reduction: str = "mean", **extras) -> torch.Tensor:
@@ -121,7 +140,7 @@ class Classify(Problem):
 
     name = "classify"
 
-    def make_splits(self, arrays: data.Arrays, device: torch.device | str) -> data.Splits:
+    def draw_splits(self, arrays, device, seed):
         return data.make_splits(arrays, self.config, device)
 
     def loss(self, output, y, reduction="mean", **extras):
@@ -140,22 +159,37 @@ class DigitPairs(Problem):
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
-        return (2, *self.dataset.image_shape[1:])
+        return (2, *super().input_shape[1:])
 
-    def make_splits(self, arrays: data.Arrays, device: torch.device | str) -> data.Splits:
+    @property
+    def per_seed(self) -> bool:
+        return self.config.pairs is not None
+
+    def draw_splits(self, arrays, device, seed):
         single = data.make_splits(arrays, self.config, device)
         parts, extras = {}, {}
         for part in ("train", "val", "test"):
             x, y = getattr(single, f"{part}_x"), getattr(single, f"{part}_y")
-            generator = torch.Generator().manual_seed(self.config.val_split_seed + PAIR_SEED_OFFSET[part])
-            first = torch.arange(len(y))
-            second = torch.randperm(len(y), generator=generator)
+            first, second = self._pair_indices(part, len(y), seed)
             first, second = first.to(y.device), second.to(y.device)
-            parts[f"{part}_x"] = torch.cat([x[first], x[second]], dim=1)  # (N, 2, 28, 28)
+            parts[f"{part}_x"] = torch.cat([x[first], x[second]], dim=1)  # (N, 2, H, W)
             digits = torch.stack([y[first], y[second]], dim=1)
             parts[f"{part}_y"] = (digits[:, 0] > digits[:, 1]).long()  # a tie is "not greater"
             extras[part] = {"digits": digits}
         return data.Splits(**parts, source=single.source, extras=extras)
+
+    def _pair_indices(self, part: str, images: int, seed: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first and second image of each pair of ``part``, which has ``images`` images."""
+        pairs = self.config.pairs
+        if pairs is None:  # every image first once, second once, the same pairs for every run
+            generator = torch.Generator().manual_seed(self.config.val_split_seed + PAIR_SEED_OFFSET[part])
+            return torch.arange(images), torch.randperm(images, generator=generator)
+        if 2 * pairs > images:
+            raise data.DataError(f"pairs={pairs} needs {2 * pairs} distinct {part} images; the {part} split "
+                                 f"has {images} (lower pairs, or raise val_size/test_size/train_size)")
+        generator = torch.Generator().manual_seed(seed * len(PAIR_SEED_OFFSET) + PAIR_SEED_OFFSET[part])
+        chosen = torch.randperm(images, generator=generator)[: 2 * pairs].view(pairs, 2)
+        return chosen[:, 0], chosen[:, 1]
 
     def loss(self, output, y, reduction="mean", digits=None, **extras):
         main = F.cross_entropy(logits_of(output), y, reduction=reduction)

@@ -109,12 +109,14 @@ def run_local(
             config = todo_tasks[0].config
             if config.dataset not in arrays:
                 arrays[config.dataset] = data.load_arrays(config.dataset, data_dir)
+            problem = problems.for_config(config)
+            seed = todo_tasks[0].seed if problem.per_seed else None  # a per-seed problem's group is one seed
             key = (config.problem, config.dataset, config.train_size, config.val_split_seed, config.val_size,
-                   config.test_size)
+                   config.test_size, config.pairs, config.downsample, seed)
             if key not in splits:
-                splits[key] = problems.for_config(config).make_splits(arrays[config.dataset], device)
+                splits[key] = problem.make_splits(arrays[config.dataset], device, seed)
                 keep_split(arrays[config.dataset], config, runs_dir)
-            model = models.build(todo_tasks[0].variant, problems.for_config(config).shape)
+            model = models.build(todo_tasks[0].variant, problem.shape)
             if len(todo_tasks) > 1 and engines.batches(model, config, device, batch):
                 trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
             else:
