@@ -37,7 +37,7 @@ INVESTIGATION = Investigation(
         variant("ResidualMLP", width=32, blocks=2),
         variant("Conv1dNet", channels=8),
         variant("Conv3dNet", channels=4),
-        variant("SiameseNet", branch="ConvNet", problem="digit-pairs", aux_weight=1.0),
+        variant("SiameseNet", branch="ConvNet", problem="digit-pairs", aux_weight=1.0, lr=0.002),
     ),
     seeds=(1729,),
     config=DEFAULTS.replace(train_size=2_000, epochs=2, lr=0.01, optimizer="Adam", schedule="StepLR", step_size=1,
@@ -147,8 +147,9 @@ def test_new_families_train_with_a_recipe_through_the_command_line(data_dir, tmp
     assert set(loaded) == {v.name for v in experiments.get("recipe-check").variants}
     for name, record in loaded.items():
         assert record["status"] == "complete" and record["epochs"]["epoch"] == [1, 2], name
-        for key, value in RECIPE.items():
-            assert record["config"][key] == value
+        own = experiments.get("recipe-check").variant_named(name).training  # a variant's lr replaces the recipe's
+        for key, value in {**RECIPE, **own}.items():
+            assert record["config"][key] == value, (name, key)
         pairs = name.startswith("SiameseNet")
         assert record["classes"] == (2 if pairs else 10)
         assert record["epochs"]["val_accuracy"][-1] > (0.6 if pairs else 0.5), name  # it learned something
@@ -168,7 +169,7 @@ def test_new_families_train_with_a_recipe_through_the_command_line(data_dir, tmp
             assert len(record["epochs"]["val_digit_accuracy"]) == 2
             assert record["epochs"]["val_digit_accuracy"][-1] > 0.5
     assert main(["list", "--runs-dir", str(runs)]) == 0
-    assert "SiameseNet[aux_weight=1.0,branch=ConvNet,problem=digit-pairs]: 1729 complete (2 epochs" in capsys.readouterr().out
+    assert "SiameseNet[aux_weight=1.0,branch=ConvNet,lr=0.002,problem=digit-pairs]: 1729 complete (2 epochs" in capsys.readouterr().out
 
 
 STEPPED = Task("t", variant("ResidualMLP", width=32), 1729,
