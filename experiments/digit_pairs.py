@@ -49,7 +49,7 @@ INVESTIGATION = Investigation(
              "teaching it the digits (an auxiliary loss) help?",
     variants=FCNNS + CNNS + (RESNET,) + SIAMESE,
     seeds=SEEDS,
-    seeds_by_variant={v.name: COSTLY_SEEDS for v in (RESNET,) + SIAMESE},
+    variant_seeds=tuple((v.name, COSTLY_SEEDS) for v in (RESNET,) + SIAMESE),
     config=DEFAULTS.replace(problem="digit-pairs", pairs=1_000, downsample=2, optimizer="Adam", batch_size=250,
                             epochs=50),
     smoke=Smoke(

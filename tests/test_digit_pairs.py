@@ -138,16 +138,16 @@ def test_the_investigation_declares_the_originals_grid_and_repeats():
     assert families.count("SiameseNet") == 4
     assert {len(inv.seeds_of(v)) for v in inv.variants if v.family in ("MLP", "ConvNet")} == {15}
     assert {len(inv.seeds_of(v)) for v in inv.variants if v.family in ("ResNet", "SiameseNet")} == {10}
-    assert inv.declared_runs == 24 * 15 + 5 * 10 == len(inv.tasks())
+    assert inv.run_count == 24 * 15 + 5 * 10 == len(inv.tasks())
     rates = {(v.family, v.kwargs.get("dropout", 0.0) > 0): v.training["lr"] for v in inv.variants}
     assert rates == {("MLP", False): 1e-3, ("MLP", True): 2e-4, ("ConvNet", False): 4e-4,
                      ("ResNet", False): 5e-3, ("SiameseNet", False): 5e-3}
     assert inv.config.optimizer == "Adam" and inv.config.batch_size == 250 and inv.config.epochs == 50
 
 
-def test_seeds_by_variant_must_name_a_variant_and_some_of_the_seeds():
+def test_variant_seeds_must_name_a_variant_and_seeds():
     declared = variant("ConvNet")
-    with pytest.raises(ValueError, match="names 'MLP\\[\\]', which is not one of"):
-        Investigation("x", "?", (declared,), seeds=(1, 2), seeds_by_variant={"MLP[]": (1,)})
-    with pytest.raises(ValueError, match="expected some of the investigation's seeds 1, 2, found \\(3,\\)"):
-        Investigation("x", "?", (declared,), seeds=(1, 2), seeds_by_variant={declared.name: (3,)})
+    with pytest.raises(ValueError, match="variant_seeds names 'MLP', which is not one of the variants"):
+        Investigation("x", "?", (declared,), seeds=(1, 2), variant_seeds=(("MLP", (1,)),))
+    with pytest.raises(ValueError, match="seed -3 of ConvNet"):
+        Investigation("x", "?", (declared,), seeds=(1, 2), variant_seeds=((declared.name, (-3,)),))

@@ -80,7 +80,11 @@ def metric(record: dict, key: str) -> float | None:
 
 
 def _test_labels(run: Run) -> list[int] | None:
-    """The labels of the run's test images, from the split file beside the runs; None without one."""
+    """The labels of the run's test images, from the split file beside the runs; None without one,
+    and None where the run's targets are not the images' classes (digit pairs: the file holds each
+    image's digit, not whether a pair's first digit is greater)."""
+    if run.record["config"].get("problem", "classify") != "classify":
+        return None
     path = splits.for_config(run.path.parent.parent, run.record["config"])
     return splits.read(path)["test_labels"] if path.is_file() else None
 

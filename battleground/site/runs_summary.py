@@ -103,7 +103,7 @@ def groups(context: Context) -> list[Group]:
         for run in inv.runs:
             by_family[run.variant.family].runs.append(run)
         with_runs = [g for g in by_family.values() if g.runs]
-        out.extend(with_runs or [Group(name, page, "–", inv.spec.declared_runs)])
+        out.extend(with_runs or [Group(name, page, "–", inv.spec.run_count)])
     return out
 
 
