@@ -69,6 +69,7 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
         return element.render(rendering, arg)
 
     content = render_prose(page, context, block)
+    content += "".join(element.aside(page, context) for element in known.values() if element.aside is not None)
     inv = context.investigations.get(page.investigation) if page.investigation else None
     return env.get_template("page.html").render(
         site_name=SITE_NAME, page=page, nav=context.pages, content=content,

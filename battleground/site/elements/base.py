@@ -67,6 +67,9 @@ class Element:
     site_wide: bool = False  # not on an investigation page (the home page's list, say)
     needs: tuple[str, ...] = ()  # scripts the page loads when the element is placed (see Rendering)
     files: Callable[[Page, Context], dict[str, str]] | None = None  # data files: relative path -> text
+    # aside(page, context) -> HTML after the prose of any page, placed or not ("" for none): a
+    # site-wide element's link from the pages it gathers
+    aside: Callable[[Page, Context], str] | None = None
 
     def __post_init__(self) -> None:
         if self.front_matter is not None:
