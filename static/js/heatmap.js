@@ -9,11 +9,13 @@
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
   function pct(v) { return v === null || v === undefined ? "—" : (100 * v).toFixed(2) + "%"; }
 
+  // A cell is small: "collapsed" when every seed did, else "2/3 coll."; the hover spells it out.
+  var SHORT = { collapsed: "coll.", diverged: "div." };
   function noteText(seeds) {
     var counts = {};
     seeds.forEach(function (s) { if (s.note) counts[s.note] = (counts[s.note] || 0) + 1; });
     return Object.keys(counts).sort().map(function (n) {
-      return (counts[n] === seeds.length ? "" : counts[n] + "/" + seeds.length + " ") + n;
+      return counts[n] === seeds.length ? n : counts[n] + "/" + seeds.length + " " + (SHORT[n] || n);
     }).join(", ");
   }
 
@@ -34,7 +36,7 @@
     var text_color = css("--text"), muted = css("--text-light"), grid = css("--grid");
     var trace = {
       type: "heatmap", z: z, x: d.columns, y: d.rows, text: text, hovertext: hover,
-      hovertemplate: "%{hovertext}<extra></extra>", texttemplate: "%{text}", textfont: { size: 11 },
+      hovertemplate: "%{hovertext}<extra></extra>", texttemplate: "%{text}", textfont: { size: 10 },
       colorscale: [[0, css("--bad")], [0.5, css("--warn")], [1, css("--ok")]],
       xgap: 2, ygap: 2, connectgaps: false,
       colorbar: { title: { text: "mean " + label, side: "right" }, tickformat: ".0%", outlinewidth: 0 },
@@ -44,7 +46,8 @@
       font: { family: "Iosevka, ui-monospace, monospace", color: text_color, size: 12 },
       margin: { l: 10, r: 10, t: 10, b: 10 },
       xaxis: { title: { text: d.column_name }, type: "category", automargin: true, linecolor: muted, gridcolor: grid, side: "bottom" },
-      yaxis: { title: { text: d.row_name }, type: "category", automargin: true, linecolor: muted, gridcolor: grid },
+      // the first row (depth 0, say) on top, as a table reads
+      yaxis: { title: { text: d.row_name }, type: "category", autorange: "reversed", automargin: true, linecolor: muted, gridcolor: grid },
       hoverlabel: { bgcolor: css("--bg"), bordercolor: muted, font: { color: text_color, family: "Iosevka, ui-monospace, monospace" } },
     };
     return Plotly.react(map.plot, [trace], layout,
