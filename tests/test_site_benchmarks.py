@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from battleground.core import benchmarks, records
-from battleground.site import builder, content, performance
+from battleground.site import builder, context, performance
+from battleground.site import runs as site_runs
 from tests.golden import sample
 from tests.site_fixtures import make_bench_results, write_bench_results, write_run
 
@@ -165,7 +166,7 @@ def test_the_benchmarks_folder_is_not_an_investigation(tmp_path):
     warnings: list[str] = []
     from experiments import discover
 
-    inv = content.load_investigation(discover()["activation-functions"], runs, warnings)
+    inv = site_runs.load_investigation(discover()["activation-functions"], runs, warnings)
     assert len(inv.runs) == 1 and warnings == []
 
 
@@ -174,5 +175,5 @@ def test_a_placeholder_of_benchmarks_belongs_on_a_site_wide_page(tmp_path):
     (src / "activation-functions.md").write_text(
         "---\ntitle: A\nsummary: B.\norder: 1\ninvestigation: activation-functions\n---\n\n{{ benchmarks }}\n",
         encoding="utf-8")
-    with pytest.raises(content.SiteError, match="no {{ benchmarks }} on an investigation page"):
+    with pytest.raises(context.SiteError, match="no {{ benchmarks }} on an investigation page"):
         builder.build(tmp_path / "site", runs=runs, src=src, models=None)

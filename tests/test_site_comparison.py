@@ -7,8 +7,9 @@ import pytest
 
 from battleground.core import records, splits
 from battleground.core.spec import Investigation, variant
-from battleground.site import builder, comparison, content, significance
-from battleground.site.content import SiteError
+from battleground.site import builder, comparison, frontmatter, significance
+from battleground.site import runs as site_runs
+from battleground.site.context import SiteError
 from tests.golden import sample
 from tests.site_fixtures import make_record
 
@@ -61,8 +62,8 @@ def site(tmp_path):
 
 
 def _rows(site):
-    inv = content.load_investigation(INV, site / "runs", [])
-    page = content.read_page(site / "src" / "compare.md", {INV.name: inv})
+    inv = site_runs.load_investigation(INV, site / "runs", [])
+    page = frontmatter.read_page(site / "src" / "compare.md", {INV.name: inv})
     return comparison.page_rows(list(page.comparisons.values()), inv)["vs-relu"]
 
 
@@ -95,11 +96,11 @@ def test_the_page_shows_the_comparison_as_a_sortable_table(site):
 
 
 def test_a_baseline_or_metric_that_does_not_exist_is_named(site):
-    inv = content.load_investigation(INV, site / "runs", [])
+    inv = site_runs.load_investigation(INV, site / "runs", [])
     path = site / "src" / "compare.md"
     for old, new, field in (("activation=ReLU,depth=0]\"", "activation=Nope,depth=0]\"", "comparisons[0].baseline"),
                             ("[test, final_val]", "[test, accuracy]", "comparisons[0].metrics[1]")):
         path.write_text(PAGE.replace(old, new), encoding="utf-8")
         with pytest.raises(SiteError) as caught:
-            content.read_page(path, {INV.name: inv})
+            frontmatter.read_page(path, {INV.name: inv})
         assert caught.value.field == field

@@ -10,26 +10,28 @@ import re
 from pathlib import Path
 
 from battleground.core import records
-from battleground.site import content, downloads
+from battleground.site import context, downloads
+from battleground.site import runs as site_runs
+from battleground.site.elements import chart as chart_element
 from battleground.core.spec import Variant, variant
 from experiments import discover
 from tests.golden import sample
 from tests.site_fixtures import make_record, write_run
 
 
-def _depth(tmp_path: Path) -> content.InvestigationData:
+def _depth(tmp_path: Path) -> context.InvestigationData:
     spec = discover()["depth-of-architecture"]
     runs = tmp_path / "runs"
     for d in (0, 10):
         for a in ("ReLU", "sigmoid"):
             for seed in spec.seeds[:2]:
                 write_run(runs, spec.name, variant("SimpleNet2", depth=d, activation=a), seed, epochs=7)
-    return content.load_investigation(spec, runs, [])
+    return site_runs.load_investigation(spec, runs, [])
 
 
 def test_a_faceted_chart_offers_one_pair_of_files_per_variant(tmp_path):
     inv = _depth(tmp_path)
-    chart = content.ChartDef("curves", "t", content.Selection(family="SimpleNet2"), facet=("depth", "activation"))
+    chart = chart_element.ChartDef("curves", "t", context.Selection(family="SimpleNet2"), facet=("depth", "activation"))
     files = downloads.files([chart, chart], inv)  # a variant drawn twice is written once
     stems = sorted({Path(name).stem for name in files})
     assert stems == ["SimpleNet2_activation-ReLU_depth-0", "SimpleNet2_activation-ReLU_depth-10",
@@ -48,7 +50,7 @@ def test_a_faceted_chart_offers_one_pair_of_files_per_variant(tmp_path):
 
 def test_links_are_relative_and_name_each_series_of_the_chart(tmp_path):
     inv = _depth(tmp_path)
-    chart = content.ChartDef("curves", "t", content.Selection(family="SimpleNet2"), facet=("depth", "activation"))
+    chart = chart_element.ChartDef("curves", "t", context.Selection(family="SimpleNet2"), facet=("depth", "activation"))
     index = {"SimpleNet2[activation=ReLU,depth=0]": 0, "SimpleNet2[activation=sigmoid,depth=0]": 1,
              "SimpleNet2[activation=ReLU,depth=10]": 2, "SimpleNet2[activation=sigmoid,depth=10]": 3}
     links = downloads.chart_links(chart, inv, index)
@@ -66,7 +68,7 @@ def test_two_variants_with_one_file_stem_get_two_files(tmp_path):
         record = make_record(spec.name, v, 1729, epochs=3)
         record["variant"] = name
         records.write_record(runs / spec.name / f"odd-{i}.seed1729.json", record)
-    inv = content.load_investigation(spec, runs, [])
+    inv = site_runs.load_investigation(spec, runs, [])
     assert sorted(downloads.file_names(inv).values()) == ["odd", "odd-2"]
 
 

@@ -14,7 +14,7 @@ import pytest
 from battleground.core import records
 from battleground.core.records import RecordError
 from battleground.site import builder
-from battleground.site.content import SiteError
+from battleground.site.context import SiteError
 from tests.golden import sample
 
 ROOT = Path(__file__).resolve().parent.parent

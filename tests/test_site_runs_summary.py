@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from battleground.site import builder, content, runs_summary
+from battleground.site import builder, runs_summary
+from battleground.site.context import Context, InvestigationData, Run
 from battleground.core.spec import variant
 from experiments import discover
 from tests.golden import sample
@@ -16,7 +17,7 @@ CPU, GPU = "AMD EPYC 7B13 (2 threads)", "NVIDIA H100 80GB HBM3"
 COMMIT = "a19ddfaa407a18312ac78d8f63a10f40a5fb1ff2"
 
 
-def context_of(*runs: tuple) -> content.Context:
+def context_of(*runs: tuple) -> Context:
     """A context holding the activation-functions investigation with ``runs``, each
     (family, activation, seed, epochs, fixed_epochs, device, seconds per epoch)."""
     spec = discover()["activation-functions"]
@@ -26,9 +27,9 @@ def context_of(*runs: tuple) -> content.Context:
         record = make_record(spec.name, v, seed, epochs=epochs, fixed_epochs=fixed, device=device)
         record["epochs"]["seconds"] = [seconds] * epochs
         record["environment"]["code_version"] = COMMIT
-        loaded.append(content.Run(Path(f"{v.name}.seed{seed}.json"), record, v))
-    inv = content.InvestigationData(spec, loaded, list(spec.variants))
-    return content.Context([], {spec.name: inv}, {}, {}, None, [])
+        loaded.append(Run(Path(f"{v.name}.seed{seed}.json"), record, v))
+    inv = InvestigationData(spec, loaded, list(spec.variants))
+    return Context([], {spec.name: inv}, {}, {}, None, [])
 
 
 def test_short_fixed_epoch_cpu_runs_are_called_the_start_of_training():
@@ -68,7 +69,7 @@ def test_mixed_runs_are_counted_each_way():
 def test_each_family_gets_a_row_and_an_investigation_without_runs_one():
     context = context_of(("SimpleNet2", "ReLU", 1729, 100, True, CPU, 1.0), ("LeNet5", "tanh", 1729, 20, True, CPU, 20.0))
     empty = discover()["depth-of-architecture"]
-    context.investigations[empty.name] = content.InvestigationData(empty, [], list(empty.variants))
+    context.investigations[empty.name] = InvestigationData(empty, [], list(empty.variants))
     rows = runs_summary.rows(context)
     assert [(r["investigation"], r["first"], r["family"], r["runs"]) for r in rows] == [
         ("activation-functions", True, "SimpleNet2", "1 of 24"), ("activation-functions", False, "LeNet5", "1 of 24"),
@@ -79,8 +80,8 @@ def test_each_family_gets_a_row_and_an_investigation_without_runs_one():
 
 def test_no_runs_at_all_says_so():
     spec = discover()["activation-functions"]
-    inv = content.InvestigationData(spec, [], list(spec.variants))
-    assert runs_summary.sentences(content.Context([], {spec.name: inv}, {}, {}, None, [])) == [
+    inv = InvestigationData(spec, [], list(spec.variants))
+    assert runs_summary.sentences(Context([], {spec.name: inv}, {}, {}, None, [])) == [
         "No run has been recorded yet."]
 
 

@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from battleground.site import charts, content, tables
-from battleground.site.content import formatted_defaults, model_sources, split_front_matter, SiteError
+from battleground.site import charts, context, tables
+from battleground.site import runs as site_runs
+from battleground.site.elements import chart as chart_element
+from battleground.site.training_defaults import formatted_defaults
+from battleground.site.elements.model import model_sources
+from battleground.site.frontmatter import split_front_matter
+from battleground.site.context import SiteError
 from battleground.core.spec import variant
 from tests.golden import sample
 
@@ -109,7 +114,6 @@ def test_page_numbers_are_compact_and_decode_exactly():
 
 
 def test_a_faceted_chart_has_one_view_per_value_and_embeds_each_run_once(tmp_path):
-    from battleground.site import content
     from experiments import discover
     from tests.site_fixtures import write_run
 
@@ -118,8 +122,8 @@ def test_a_faceted_chart_has_one_view_per_value_and_embeds_each_run_once(tmp_pat
     chosen = [variant("SimpleNet2", depth=d, activation=a) for d in (0, 10) for a in ("ReLU", "sigmoid")]
     for v in chosen:
         write_run(runs, inv_spec.name, v, 1729, epochs=20, collapsed=v.kwargs == {"activation": "sigmoid", "depth": 10})
-    inv = content.load_investigation(inv_spec, runs, [])
-    chart = content.ChartDef("c", "t", content.Selection(family="SimpleNet2"), facet=("depth", "activation"))
+    inv = site_runs.load_investigation(inv_spec, runs, [])
+    chart = chart_element.ChartDef("c", "t", context.Selection(family="SimpleNet2"), facet=("depth", "activation"))
     spec = charts.chart_spec(chart, inv, "c", 100)
     # views in declaration order, by depth then by activation; a view with no runs is left out
     assert [v["label"] for v in spec["views"]] == ["depth = 0", "depth = 10", "activation = ReLU",
@@ -232,15 +236,14 @@ def test_preview_server_listens_on_loopback_only_and_serves_under_its_prefix(tmp
 def test_a_where_value_names_a_number_however_yaml_read_it():
     swept = variant("SimpleNet2", depth=0, activation="ReLU", lr=0.001)
     for written in (0.001, "1e-3", "0.001", 1e-3):  # YAML reads 1e-3 as the string "1e-3"
-        assert content.Selection(where=(("lr", written),)).matches(swept)
-    assert not content.Selection(where=(("lr", "1e-2"),)).matches(swept)
-    assert not content.Selection(where=(("activation", "1e-3"),)).matches(swept)
-    assert content.Selection(where=(("depth", 0),)).matches(swept)
+        assert context.Selection(where=(("lr", written),)).matches(swept)
+    assert not context.Selection(where=(("lr", "1e-2"),)).matches(swept)
+    assert not context.Selection(where=(("activation", "1e-3"),)).matches(swept)
+    assert context.Selection(where=(("depth", 0),)).matches(swept)
 
 
 def test_a_chart_with_a_run_the_profiler_undercounts_shows_the_complete_count(tmp_path):
     from battleground.core import records
-    from battleground.site import content
     from experiments import discover
     from tests.site_fixtures import write_run
 
@@ -249,13 +252,13 @@ def test_a_chart_with_a_run_the_profiler_undercounts_shows_the_complete_count(tm
     relu, tanh = variant("SimpleNet2", depth=0, activation="ReLU"), variant("LeNet5", activation="tanh")
     write_run(runs, inv_spec.name, relu, 1729, epochs=5)
     path = write_run(runs, inv_spec.name, tanh, 1729, epochs=5)
-    chart = content.ChartDef("c", "t", content.Selection())
-    spec = charts.chart_spec(chart, content.load_investigation(inv_spec, runs, []), "c", 100)
+    chart = chart_element.ChartDef("c", "t", context.Selection())
+    spec = charts.chart_spec(chart, site_runs.load_investigation(inv_spec, runs, []), "c", 100)
     assert "profiler count" in spec["x_titles"]["flops"]
     record = records.load_record(path)
     record["flops"]["profiler_complete"] = False  # as for a Conv3d net
     records.write_record(path, record)
-    spec = charts.chart_spec(chart, content.load_investigation(inv_spec, runs, []), "c", 100)
+    spec = charts.chart_spec(chart, site_runs.load_investigation(inv_spec, runs, []), "c", 100)
     assert "complete count" in spec["x_titles"]["flops"]
     per_epoch = {s["variant"]: s["runs"]["1729"]["flops_per_epoch"] for s in spec["series"]}
     assert per_epoch[tanh.name] == record["flops"]["per_step_complete"] * record["flops"]["steps_per_epoch"]

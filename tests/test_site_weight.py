@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from battleground.site import content, downloads, pages
+from battleground.site.context import Context
 from experiments import discover
 from tests.site_fixtures import write_run
 
@@ -28,7 +29,7 @@ COLLAPSED = {"activation": "sigmoid", "min_depth": 10}
 
 
 @pytest.fixture(scope="module")
-def full_size(tmp_path_factory) -> content.Context:
+def full_size(tmp_path_factory) -> Context:
     runs = tmp_path_factory.mktemp("weight") / "runs"
     investigations = discover()
     for name, inv in investigations.items():

@@ -16,7 +16,7 @@ from battleground.train import batched, data, sweep, loop
 from battleground.core import benchmarks, records
 from battleground.core.config import TrainConfig
 from battleground.train.cli import main
-from battleground.site import content
+from battleground.site import runs as site_runs
 from battleground.core.spec import Investigation, Task, Variant, variant
 
 CPU = torch.device("cpu")
@@ -116,11 +116,11 @@ def test_the_sweep_batches_an_lr_sweep_and_each_record_keeps_its_lr_and_its_vari
     # The site reads each record back as the very variant the investigation declares, lr and all;
     # a record whose variant is no longer declared still carries its lr, for legends and facets.
     warnings = []
-    loaded = content.load_investigation(lr_sweep, tmp_path / "a", warnings)
+    loaded = site_runs.load_investigation(lr_sweep, tmp_path / "a", warnings)
     assert warnings == []
     assert {run.record["variant"]: run.variant for run in loaded.runs} == {v.name: v for v in lr_sweep.variants}
     fewer = dataclasses.replace(lr_sweep, variants=lr_sweep.variants[:-1])
-    undeclared = content.load_investigation(fewer, tmp_path / "a", warnings).variants[-1]
+    undeclared = site_runs.load_investigation(fewer, tmp_path / "a", warnings).variants[-1]
     assert undeclared.name == lr_sweep.variants[-1].name and undeclared.kwargs["lr"] == LRS[-1]
     assert len(warnings) == 1 and "is not declared" in warnings[0]
 

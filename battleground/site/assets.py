@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from battleground.site.content import SiteError
+from battleground.site.context import SiteError
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"

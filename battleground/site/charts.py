@@ -13,13 +13,16 @@ import html
 import io
 import json
 import math
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
 from battleground.core import catalogue, records
-from battleground.site.content import ChartDef, InvestigationData, Run
+from battleground.site.context import InvestigationData, Run
 from battleground.core.spec import Variant
+
+if TYPE_CHECKING:  # a type only: the element module renders with this one
+    from battleground.site.elements.chart import ChartDef
 
 # Points per trace. A full-size depth page carries 216 runs, and an investigation page must stay
 # under 300 KB (tests/test_site_weight.py); log-spacing keeps the early epochs, where curves

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from battleground.core import records, splits
-from battleground.site import significance
+from battleground.site import frontmatter, significance
 from battleground.site.charts import labels
-from battleground.site.content import TABLE_FIELDS, InvestigationData, Run, Selection, SiteError
+from battleground.site.context import InvestigationData, Run, Selection, SiteError
+from battleground.site.elements.table import TABLE_FIELDS
 
 METRICS = {  # key -> (label, whether higher is better); the values are read by metric()
     "final_val": ("final val. acc.", True),
@@ -54,8 +55,9 @@ class CompareDef:
     metrics: tuple[str, ...] = DEFAULT_METRICS
 
 
-def define(item: dict, inv: InvestigationData, path: Path, prefix: str, selection: Selection) -> CompareDef:
-    """A checked comparison of a page's front matter (``item``, with its selection already read)."""
+def define(item: dict, inv: InvestigationData, path: Path, prefix: str) -> CompareDef:
+    """A checked comparison of a page's front matter."""
+    selection = frontmatter.selection(item, inv, path, prefix)
     known = {v.name for v in inv.variants}
     if item["baseline"] not in known:
         raise SiteError(path, prefix + "baseline", f"a variant of investigation '{inv.spec.name}', e.g. "

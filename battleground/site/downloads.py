@@ -12,12 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from battleground.core import records
-from battleground.site.content import ChartDef, InvestigationData, Run
+from battleground.site.context import InvestigationData, Run
 from battleground.site.charts import chart_runs, cumulative_sum, labels, significant
 from battleground.core.spec import Variant
+
+if TYPE_CHECKING:  # a type only: the element module renders with this one
+    from battleground.site.elements.chart import ChartDef
 
 CSV_COLUMNS = ("variant", "seed", "epoch", "cumulative_flops_profiler", "cumulative_flops_complete",
                "cumulative_seconds", "val_accuracy", "val_loss", "train_loss")

@@ -13,14 +13,13 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from battleground.site import charts, comparison, downloads, performance, runs_summary, tables
-from battleground.site import content
-from battleground.site.content import BLOCK, DEFAULT_ROWS, INLINE, Context, Page
+from battleground.site.context import Context, Page
+from battleground.site.elements import registry
+from battleground.site.elements.base import NO_RESULTS, Rendering
+from battleground.site.placeholders import BLOCK, INLINE
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SITE_NAME = "MNIST Battleground"
-NO_RESULTS = "No results yet"
-NO_BENCHMARKS = "No benchmark results yet"
 
 
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
@@ -33,10 +32,6 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-
-
-def data_path(investigation: str, name: str) -> str:
-    return f"data/{investigation}/{name}"
 
 
 def markdown_html(text: str) -> str:
@@ -63,78 +58,23 @@ def render_prose(page: Page, context: Context, render_block) -> str:
     return html
 
 
-def chart_dom_id(page: Page, chart_id: str) -> str:
-    return f"chart-{page.slug}-{chart_id}"
-
-
-def render_chart(env, page: Page, chart_id: str, context: Context, points: int, small: bool = False) -> str:
-    chart = page.charts[chart_id]
-    inv = context.investigations[page.investigation]
-    dom_id = chart_dom_id(page, chart_id) + ("-headline" if small else "")
-    spec = charts.chart_spec(chart, inv, dom_id, points, first_view_only=small)
-    series_index = {series["variant"]: i for i, series in enumerate(spec["series"])}
-    return env.get_template("chart.html").render(
-        chart=chart, spec=spec, data_json=charts.inline_json(spec), dom_id=dom_id, small=small,
-        downloads=[] if small else downloads.chart_links(chart, inv, series_index),
-        no_results=NO_RESULTS,
-    )
-
-
-def render_table(env, page: Page, table_id: str, context: Context) -> str:
-    table = page.tables[table_id]
-    view = tables.table_view(table, context.investigations[page.investigation])
-    return env.get_template("table.html").render(
-        table=view, csv_href=data_path(page.investigation, f"{table_id}.csv"), no_results=NO_RESULTS)
-
-
 def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
-    """One page's HTML."""
-    used = {"charts": False, "tables": False}
-    compared = (comparison.page_rows(list(page.comparisons.values()), context.investigations[page.investigation])
-                if page.comparisons else {})
+    """One page's HTML: each placeholder rendered by its registered element."""
+    rendering = Rendering(env, page, context)
+    known = registry.elements()
 
     def block(kind: str, arg: str | None) -> str:
-        if kind == "chart":
-            used["charts"] = True
-            return render_chart(env, page, arg, context, charts.PAGE_POINTS)
-        if kind == "table":
-            used["tables"] = True
-            return render_table(env, page, arg, context)
-        if kind == "compare":
-            used["tables"] = True  # sortable like the results tables
-            return env.get_template("compare.html").render(
-                table=comparison.view(page.comparisons[arg], compared[arg]), no_results=NO_RESULTS)
-        if kind == "model":
-            return env.get_template("model.html").render(
-                name=arg, source=context.models[arg], path="battleground/train/models.py")
-        if kind == "defaults":
-            rows = [(label, context.defaults[key]) for key, label in DEFAULT_ROWS]
-            return env.get_template("defaults.html").render(rows=rows)
-        if kind == "investigations":
-            cards = []
-            for other in context.investigation_pages():
-                inv = context.investigations[other.investigation]
-                headline = ""
-                if other.headline:
-                    used["charts"] = True
-                    headline = render_chart(env, other, other.headline, context, charts.HEADLINE_POINTS, small=True)
-                cards.append({"page": other, "runs": len(inv.runs),
-                              "expected": inv.spec.run_count, "headline": headline})
-            return env.get_template("investigations.html").render(cards=cards, no_results=NO_RESULTS)
-        if kind == "runs_summary":
-            return env.get_template("runs_summary.html").render(
-                sentences=runs_summary.sentences(context),
-                rows=runs_summary.rows(context))
-        if kind == "benchmarks":
-            devices = [performance.benchmark_view(b) for b in context.benchmarks]
-            return env.get_template("benchmarks.html").render(devices=devices, no_results=NO_BENCHMARKS)
-        raise AssertionError(kind)  # content.check_placeholders has ruled this out
+        element = known[kind]  # placeholders.check_placeholders has ruled out any other
+        rendering.needs.update(element.needs)
+        return element.render(rendering, arg)
 
     content = render_prose(page, context, block)
+    content += "".join(element.aside(page, context) for element in known.values() if element.aside is not None)
     inv = context.investigations.get(page.investigation) if page.investigation else None
     return env.get_template("page.html").render(
         site_name=SITE_NAME, page=page, nav=context.pages, content=content,
-        has_charts=used["charts"], has_tables=used["tables"],
+        has_charts="charts" in rendering.needs, has_tables="tables" in rendering.needs,
+        scripts=sorted(need for need in rendering.needs if need.endswith(".js")),
         no_runs=inv is not None and not inv.runs, no_results=NO_RESULTS,
         investigation=inv,
     )
@@ -146,11 +86,7 @@ def render_site(context: Context, env: jinja2.Environment | None = None) -> dict
     files: dict[str, str] = {}
     for page in context.pages:
         files[page.filename] = render_page(env, page, context)
-        if page.investigation:
-            inv = context.investigations[page.investigation]
-            files.update(downloads.files(page.charts.values(), inv))
-            for table in page.tables.values():
-                files[data_path(page.investigation, f"{table.id}.csv")] = tables.table_csv(table, inv)
-    if any(kind == "benchmarks" for page in context.pages for _, kind, _ in content.placeholders(page)):
-        files.update(performance.download_files(context.benchmarks))
+        for element in registry.elements().values():
+            if element.files is not None:
+                files.update(element.files(page, context))
     return files

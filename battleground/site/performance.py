@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from battleground.core import benchmarks
 from battleground.core.records import BENCHMARKS_FOLDER
-from battleground.site.content import Benchmark
+from battleground.site.context import Benchmark
 from battleground.site.tables import code_version, duration
 
 DATA_FOLDER = "data/benchmarks"  # where each results file is offered for download

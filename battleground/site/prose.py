@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from battleground.site.content import Page, SiteError
+from battleground.site.context import Page, SiteError
 
 
 class _ScriptFinder(HTMLParser):

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from battleground.core.config import DEFAULTS, format_budget
-from battleground.site.content import Context, InvestigationData, Run
+from battleground.site.context import Context, InvestigationData, Run
 from battleground.site.tables import code_version, duration
 
 # provenance.cpu_name writes a CPU as "<model name> (<n> threads)"; a GPU is its CUDA name

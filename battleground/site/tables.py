@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from battleground.site.charts import data_label, rows_csv, run_note
-from battleground.site.content import InvestigationData, TableDef
+from battleground.site.context import InvestigationData
+
+if TYPE_CHECKING:  # a type only: the element module renders with this one
+    from battleground.site.elements.table import TableDef
 
 COLUMNS = (
     # (key, header, numeric)
