@@ -41,9 +41,10 @@ def defining() -> list[Element]:
 def _register_builtin() -> None:
     # imported on first use, not at the top: the element modules import the page reader, which
     # asks this registry
-    from battleground.site.elements import (benchmarks, chart, compare, defaults, fixed_compute, heatmap,
-                                            investigations, leaderboard, model, runs_summary, table)
+    from battleground.site.elements import (benchmarks, chart, compare, defaults, distribution, fixed_compute,
+                                            heatmap, investigations, leaderboard, model, references, runs_summary,
+                                            table)
 
     for module in (chart, table, compare, model, defaults, investigations, benchmarks, runs_summary,
-                   heatmap, fixed_compute, leaderboard):
+                   heatmap, fixed_compute, leaderboard, distribution, references):
         _ELEMENTS[module.ELEMENT.kind] = module.ELEMENT
