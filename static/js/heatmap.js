@@ -21,14 +21,19 @@
 
   function draw(map) {
     var d = map.data, key = map.metric, label = d.metrics[key];
-    var z = [], text = [], hover = [];
+    var z = [], text = [], hover = [], narrow = map.plot.clientWidth < 560;
     d.cells.forEach(function (row, i) {
       z.push([]); text.push([]); hover.push([]);
       row.forEach(function (cell, j) {
         if (!cell) { z[i].push(null); text[i].push("no runs"); hover[i].push(d.row_name + "=" + d.rows[i] + ", " + d.column_name + "=" + d.columns[j] + ": no runs"); return; }
         var m = cell.mean[key], notes = noteText(cell.seeds);
         z[i].push(m);
-        text[i].push((m === null ? "—" : (100 * m).toFixed(1)) + (notes ? "<br>" + notes : ""));
+        // a narrow screen has no room for words in a cell: "c" collapsed, "d" diverged (some seed)
+        var marks = narrow ? cell.seeds.reduce(function (out, s) {
+          var letter = s.note ? s.note.charAt(0) : "";
+          return letter && out.indexOf(letter) < 0 ? out + letter : out;
+        }, "") : "";
+        text[i].push((m === null ? "—" : (100 * m).toFixed(1)) + (narrow ? (marks ? " " + marks : "") : (notes ? "<br>" + notes : "")));
         hover[i].push("<b>" + cell.variant + "</b><br>mean " + label + ": " + pct(m) + "<br>" +
           cell.seeds.map(function (s) { return "seed " + s.seed + ": " + pct(s[key]) + (s.note ? " (" + s.note + ")" : ""); }).join("<br>"));
       });
@@ -71,6 +76,13 @@
   function start() {
     document.querySelectorAll("figure[data-heatmap]").forEach(init);
     document.addEventListener("battleground:theme", function () { maps.forEach(draw); });
+    var wasNarrow = maps.map(function (m) { return m.plot.clientWidth < 560; });
+    window.addEventListener("resize", function () {  // a cell's words fit or not: redraw when that changes
+      maps.forEach(function (m, i) {
+        var narrow = m.plot.clientWidth < 560;
+        if (narrow !== wasNarrow[i]) { wasNarrow[i] = narrow; draw(m); }
+      });
+    });
   }
   // Plotly may arrive after this script (it is loaded deferred, and may be loaded later still)
   if (window.Plotly) start(); else window.addEventListener("load", start);
