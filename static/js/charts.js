@@ -130,18 +130,31 @@
     return out;
   }
 
+  // An x title fits a phone's width on one line (a second would run into the legend): a chart
+  // narrower than NARROW_PX sets it smaller, and a small chart (the home page's, in a card) drops
+  // its parenthesis, which its page's chart gives in full.
+  var NARROW_PX = 480;
+  function xTitle(title, chart) {
+    var out = { text: chart.small ? title.split(" (")[0] : title };
+    if (chart.plot.clientWidth < NARROW_PX) out.font = { size: 10 };
+    return out;
+  }
+
   function layout(chart) {
     var spec = chart.spec, s = chart.state;
     var text = css("--text"), muted = css("--text-light"), grid = css("--grid"), bg = css("--bg");
     var axis = { gridcolor: grid, zerolinecolor: grid, linecolor: muted, tickcolor: muted, automargin: true };
+    // a small chart's plotting area is short: a long y title would run past its top
     var y = s.y === "nines"
-      ? { title: { text: "validation accuracy (nines scale)" }, tickmode: "array", tickvals: spec.nines.vals, ticktext: spec.nines.text }
+      ? { title: { text: chart.small ? "val. accuracy (nines)" : "validation accuracy (nines scale)" }, tickmode: "array", tickvals: spec.nines.vals, ticktext: spec.nines.text }
       : { title: { text: "validation accuracy" }, tickformat: ".1~%" };
     return {
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: "Iosevka, ui-monospace, monospace", color: text, size: 12 },
-      margin: { l: 10, r: 10, t: 10, b: 10 },
-      xaxis: Object.assign({ type: "log", title: { text: spec.x_titles[s.x] }, exponentformat: "SI" }, axis),
+      // t: room above the plotting area for Plotly's toolbar (a small chart has none), so it never
+      // covers a curve; l, b: axis titles clear of the chart's edge
+      margin: { l: 16, r: 10, t: chart.small ? 10 : 40, b: 16 },
+      xaxis: Object.assign({ type: "log", title: xTitle(spec.x_titles[s.x], chart), exponentformat: "SI" }, axis),
       yaxis: Object.assign(y, axis),
       showlegend: true,
       legend: { orientation: "h", x: 0, xanchor: "left", y: chart.small ? -0.3 : -0.2, yanchor: "top", font: { size: chart.small ? 10 : 12 },
@@ -193,6 +206,8 @@
   }
 
   function draw(chart) {
+    if (!window.Plotly) return plotlyReady;  // the first draw follows Plotly's load, with the state then
+    if (chart.loading) { chart.loading.remove(); chart.loading = null; chart.plot.removeAttribute("aria-busy"); }
     var shown = traces(chart), look = layout(chart);
     emptyNotice(chart, shown.length === 0);
     Object.assign(look.xaxis, logTicks(shown));
@@ -206,6 +221,34 @@
     var view = chart.spec.views[chart.state.view] || chart.spec.views[0], shown = {};
     view.series.forEach(function (entry) { shown[entry[0]] = true; });
     chart.downloads.forEach(function (item) { item.hidden = !shown[item.getAttribute("data-series")]; });
+  }
+
+  // Plotly is 4.8 MB. This script runs without it, so the page (its tables, the theme button) is
+  // usable at once; the page preloads Plotly and this script runs it, once however many charts
+  // there are. Until then each chart's area keeps its final size and says it is loading.
+  var script = document.currentScript;
+  var plotlyReady = new Promise(function (resolve, reject) {
+    if (window.Plotly) return resolve();
+    var src = script && script.getAttribute("data-plotly");
+    var tag = document.createElement("script");
+    tag.src = src;
+    tag.onload = function () { resolve(); };
+    tag.onerror = function () { reject(new Error("could not load " + src)); };
+    document.head.appendChild(tag);
+  });
+  plotlyReady.catch(function (error) {
+    charts.forEach(function (chart) {
+      if (chart.loading) chart.loading.textContent = "The chart could not be drawn: " + error.message + ".";
+    });
+  });
+
+  function loadingNote(plot) {
+    var note = document.createElement("p");
+    note.className = "chart-loading";
+    note.textContent = "Loading chart…";
+    plot.setAttribute("aria-busy", "true");
+    plot.appendChild(note);
+    return note;
   }
 
   function init(figure) {
@@ -227,9 +270,10 @@
         draw(chart);
       });
     });
+    chart.loading = loadingNote(plot);
     charts.push(chart);
     showDownloads(chart);
-    draw(chart).then(function () {
+    plotlyReady.then(function () { return draw(chart); }).then(function () {
       plot.on("plotly_legendclick", function (event) {
         var group = event.data[event.curveNumber].legendgroup;
         chart.state.highlight = chart.state.highlight === group ? null : group;

@@ -28,6 +28,18 @@
     button.setAttribute("aria-label", dark ? "Switch to the light theme" : "Switch to the dark theme");
   }
 
+  // A region that scrolls sideways (a code block, a wide table) must be reachable by keyboard to
+  // be scrolled (WCAG 2.1.1): it takes a tab stop while, and only while, its content overflows.
+  function focusableScrolling() {
+    document.querySelectorAll("pre, .table-scroll").forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth) region.setAttribute("tabindex", "0");
+      else region.removeAttribute("tabindex");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", focusableScrolling);
+  window.addEventListener("load", focusableScrolling);  // web fonts change widths
+  window.addEventListener("resize", focusableScrolling);
+
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
     if (!button) return;
