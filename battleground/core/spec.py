@@ -32,6 +32,8 @@ class Variant:
     @property
     def name(self) -> str:
         """The variant's one name, for files, legends and tables: ``SimpleNet2[activation=ReLU,depth=3]``."""
+        if not self.params:  # a family without parameters (the zoo's Basic) is named by itself
+            return self.family
         inner = ",".join(f"{key}={catalogue.format_value(value)}" for key, value in self.params)
         return f"{self.family}[{inner}]"
 
@@ -124,8 +126,27 @@ class Investigation:
     seeds: tuple[int, ...] = SEEDS
     config: TrainConfig = DEFAULTS
     smoke: Smoke | None = None
+    # (variant name, its seeds) for variants trained with seeds of their own rather than ``seeds``:
+    # the network zoo trains its one-layer baseline with 30 seeds, to ensemble them.
+    variant_seeds: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def seeds_of(self, declared: Variant) -> tuple[int, ...]:
+        """The seeds ``declared`` is trained with: its own where the investigation gives it some."""
+        return dict(self.variant_seeds).get(declared.name, self.seeds)
+
+    @property
+    def run_count(self) -> int:
+        """How many runs the investigation declares, every variant's seeds counted."""
+        return sum(len(self.seeds_of(v)) for v in self.variants)
 
     def __post_init__(self):
+        names = {v.name for v in self.variants}
+        for name, seeds in self.variant_seeds:
+            if name not in names:
+                raise ValueError(f"variant_seeds names {name!r}, which is not one of the variants")
+            for seed in seeds:
+                if not is_seed(seed):
+                    raise ValueError(f"seed {seed!r} of {name}: expected {SEED_RANGE}")
         # Each variant's settings together with the investigation's: a StepLR variant without a
         # step size, or a SiameseNet on a one-image problem, fails where it is declared.
         for v in self.variants + (self.smoke.variants if self.smoke else ()):
@@ -152,12 +173,13 @@ class Investigation:
         config: TrainConfig | None = None,
     ) -> list[Task]:
         """Every (variant, seed) task, variants outermost, in declaration order. A variant's own
-        training settings (``lr=...``) take the place of ``config``'s."""
+        training settings (``lr=...``) take the place of ``config``'s; without ``seeds``, each
+        variant's own (:meth:`seeds_of`)."""
         config = config or self.config
         return [
             Task(self.name, v, s, config.replace(**v.training))
             for v in (self.variants if variants is None else variants)
-            for s in (self.seeds if seeds is None else seeds)
+            for s in (self.seeds_of(v) if seeds is None else seeds)
         ]
 
     def smoke_tasks(self) -> list[Task]:

@@ -119,7 +119,7 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
                     used["charts"] = True
                     headline = render_chart(env, other, other.headline, context, charts.HEADLINE_POINTS, small=True)
                 cards.append({"page": other, "runs": len(inv.runs),
-                              "expected": len(inv.spec.variants) * len(inv.spec.seeds), "headline": headline})
+                              "expected": inv.spec.run_count, "headline": headline})
             return env.get_template("investigations.html").render(cards=cards, no_results=NO_RESULTS)
         if kind == "runs_summary":
             return env.get_template("runs_summary.html").render(

@@ -103,7 +103,7 @@ def groups(context: Context) -> list[Group]:
         for run in inv.runs:
             by_family[run.variant.family].runs.append(run)
         with_runs = [g for g in by_family.values() if g.runs]
-        out.extend(with_runs or [Group(name, page, "–", len(inv.spec.variants) * len(inv.spec.seeds))])
+        out.extend(with_runs or [Group(name, page, "–", inv.spec.run_count)])
     return out
 
 
@@ -116,7 +116,7 @@ def rows(context: Context) -> list[dict]:
 
 
 def _declared(inv: InvestigationData, family: str) -> int:
-    return sum(1 for v in inv.spec.variants if v.family == family) * len(inv.spec.seeds)
+    return sum(len(inv.spec.seeds_of(v)) for v in inv.spec.variants if v.family == family)
 
 
 def sentences(context: Context) -> list[str]:
