@@ -26,6 +26,7 @@ import yaml
 from battleground.core import benchmarks, catalogue, files, records
 from battleground.core.config import DEFAULTS, SEEDS, SETTINGS, format_budget
 from battleground.core.spec import Investigation, Variant
+from battleground.site import zoo_page
 
 AXES_X = ("flops", "epochs", "seconds")
 AXES_Y = ("linear", "nines")
@@ -158,6 +159,7 @@ class Context:
     models_path: Path | None
     warnings: list[str]
     benchmarks: list[Benchmark] = field(default_factory=list)  # by file name
+    data_dir: Path | None = None  # the IDX files the network zoo's digit pictures are cut from, if any
 
     def page(self, slug: str) -> Page | None:
         return next((p for p in self.pages if p.slug == slug), None)
@@ -443,7 +445,8 @@ def page_files(src: Path) -> list[Path]:
 
 BLOCK = re.compile(r"^\{\{\s*([a-z_]+)\s*(?::\s*([^\s{}]+)\s*)?\}\}\s*$")
 INLINE = re.compile(r"\{\{\s*config\.([a-z_]+)\s*\}\}")
-BLOCK_KINDS = ("chart", "table", "compare", "model", "defaults", "investigations", "benchmarks", "runs_summary")
+BLOCK_KINDS = ("chart", "table", "compare", "model", "defaults", "investigations", "benchmarks", "runs_summary",
+               zoo_page.KIND)
 DEFINED_IN_FRONT_MATTER = {"chart": "charts", "table": "tables", "compare": "comparisons"}  # kind -> field
 SITE_WIDE_KINDS = ("defaults", "investigations", "benchmarks", "runs_summary")  # not on an investigation's page
 
@@ -458,7 +461,7 @@ def placeholders(page: Page) -> list[tuple[int, str, str | None]]:
             kind, arg = match.groups()
             if kind not in BLOCK_KINDS:
                 raise SiteError(page.path, where, "a placeholder of kind " + ", ".join(BLOCK_KINDS), line.strip())
-            needs_arg = kind in (*DEFINED_IN_FRONT_MATTER, "model")
+            needs_arg = kind in (*DEFINED_IN_FRONT_MATTER, "model", zoo_page.KIND)
             if needs_arg != (arg is not None):
                 shape = f"{{{{ {kind}: <id> }}}}" if needs_arg else f"{{{{ {kind} }}}}"
                 raise SiteError(page.path, where, f"the placeholder written as {shape}", line.strip())
@@ -495,6 +498,12 @@ def check_placeholders(page: Page, context: Context) -> None:
             if arg not in context.models:
                 raise SiteError(page.path, where, f"a class defined in {context.models_path}: "
                                 + ", ".join(context.models), f"model: {arg}")
+        elif kind == zoo_page.KIND:
+            expected = zoo_page.check_part(arg)
+            if expected is None and not page.investigation:
+                expected = "an investigation page (front matter 'investigation: network-zoo')"
+            if expected is not None:
+                raise SiteError(page.path, where, expected, f"{kind}: {arg}")
         elif page.investigation and kind in SITE_WIDE_KINDS:
             raise SiteError(page.path, where, f"no {{{{ {kind} }}}} on an investigation page")
     for kind, field_name in DEFINED_IN_FRONT_MATTER.items():

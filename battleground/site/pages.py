@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import markdown
 
-from battleground.site import charts, comparison, downloads, performance, runs_summary, tables
+from battleground.site import charts, comparison, downloads, performance, runs_summary, tables, zoo_page
 from battleground.site import content
 from battleground.site.content import BLOCK, DEFAULT_ROWS, INLINE, Context, Page
 
@@ -121,6 +121,11 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
                 cards.append({"page": other, "runs": len(inv.runs),
                               "expected": inv.spec.run_count, "headline": headline})
             return env.get_template("investigations.html").render(cards=cards, no_results=NO_RESULTS)
+        if kind == zoo_page.KIND:
+            used["charts"] = True  # Plotly draws the zoo's charts too
+            script = "" if used.get("zoo") else '<script src="static/js/zoo.js" defer></script>\n'
+            used["zoo"] = True
+            return script + zoo_page.render(env, arg, context.investigations[page.investigation], context.data_dir)
         if kind == "runs_summary":
             return env.get_template("runs_summary.html").render(
                 sentences=runs_summary.sentences(context),
@@ -140,7 +145,7 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
     )
 
 
-def render_site(context: Context, env: jinja2.Environment | None = None) -> dict[str, str]:
+def render_site(context: Context, env: jinja2.Environment | None = None) -> dict[str, str | bytes]:
     """Every page and data file of the site, by relative path; assets are copied separately."""
     env = env or environment()
     files: dict[str, str] = {}
@@ -151,6 +156,8 @@ def render_site(context: Context, env: jinja2.Environment | None = None) -> dict
             files.update(downloads.files(page.charts.values(), inv))
             for table in page.tables.values():
                 files[data_path(page.investigation, f"{table.id}.csv")] = tables.table_csv(table, inv)
+            if any(kind == zoo_page.KIND for _, kind, _ in content.placeholders(page)):
+                files.update(zoo_page.files(inv, context.data_dir))
     if any(kind == "benchmarks" for page in context.pages for _, kind, _ in content.placeholders(page)):
         files.update(performance.download_files(context.benchmarks))
     return files
