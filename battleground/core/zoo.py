@@ -31,7 +31,7 @@ LINEAR_DEPTHS, LINEAR_WIDTHS = (1, 2, 3, 4), (16, 32, 64, 128, 256, 512)
 CONV_DEPTHS, CONV_CHANNELS, KERNELS = (1, 2, 3), (4, 8, 16, 32), (3, 5)
 HEAD_DEPTHS, HEAD_WIDTHS = (1, 2), (32, 64, 128, 256)
 RESNET_BLOCKS, RESNET_CHANNELS = (1, 2, 3), (4, 8, 12, 16)
-_DRAWS = 1_000  # draws before a cell is declared too small for the networks asked of it
+_DRAWS = 1_000  # repeated draws in a row before a cell is declared too small for the networks asked of it
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,10 @@ def cell(computation: str, activation: str, count: int, seed: int = ZOO_SEED) ->
     drawn again)."""
     rng = random.Random(f"network-zoo:{seed}:{computation}:{activation}")  # str seeds hash the same everywhere
     found: dict[str, Variant] = {}
-    for _ in range(_DRAWS * max(count, 1)):
-        if len(found) == count:
-            break
+    misses = 0  # draws in a row that repeated an earlier network
+    while len(found) < count and misses < _DRAWS:
         drawn = _draw(rng, computation, activation)
+        misses = misses + 1 if drawn.name in found else 0
         found.setdefault(drawn.name, drawn)
     if len(found) < count:
         raise ValueError(f"the zoo's {computation} x {activation} cell holds fewer than {count} distinct networks")
