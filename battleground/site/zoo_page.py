@@ -158,6 +158,16 @@ def _pct(value: float, digits: int = 1) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+def _amount(value: float) -> str:
+    """A count in full (``203,530``), a large one with a prefix (``2.46 G``), seconds to 3 digits."""
+    if isinstance(value, int) and value < 10_000_000:
+        return f"{value:,}"
+    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6)):
+        if value >= scale:
+            return f"{value / scale:.3g} {prefix}"
+    return f"{value:.3g}"
+
+
 def _ratio(value: float) -> str:
     return f"{value:,.0f}x" if value >= 100 else f"{value:.3g}x"
 
@@ -306,7 +316,7 @@ def part_best(made: ZooView) -> dict:
                                     ("training time (s)", best.seconds, basic.seconds),
                                     ("training FLOPs", best.flops, basic.flops)):
             if ours is not None and theirs:
-                costs.append({"what": label, "best": f"{ours:,.4g}", "basic": f"{theirs:,.4g}",
+                costs.append({"what": label, "best": _amount(ours), "basic": _amount(theirs),
                               "ratio": _ratio(ours / theirs)})
     return {"sentences": sentences, "classes": classes, "costs": costs}
 
