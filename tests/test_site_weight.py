@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from battleground.core import splits
 from battleground.site import content, downloads, pages
 from battleground.site.context import Context
 from experiments import discover
+from battleground.core.config import DEFAULTS
 from tests.site_fixtures import write_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +34,20 @@ COLLAPSED = {"activation": "sigmoid", "min_depth": 10}
 def full_size(tmp_path_factory) -> Context:
     runs = tmp_path_factory.mktemp("weight") / "runs"
     investigations = discover()
+    split = splits.for_config(ROOT / "runs", DEFAULTS)
+    (runs / split.parent.name).mkdir(parents=True)
+    (runs / split.parent.name / split.name).write_bytes(split.read_bytes())
+    labels = splits.read(split)
     for name, inv in investigations.items():
+        # the network zoo's thousand runs are 4 epochs each by declaration, with the per-image
+        # predictions its page reads (digits, ensembles)
+        epochs = inv.config.epochs if name == "network-zoo" else EPOCHS
         for v in inv.variants:
             collapse = (v.kwargs.get("activation") == COLLAPSED["activation"]
                         and v.kwargs.get("depth", 0) >= COLLAPSED["min_depth"])
-            for seed in inv.seeds:
-                write_run(runs, name, v, seed, epochs=EPOCHS, collapsed=collapse)
+            for seed in inv.seeds_of(v):
+                write_run(runs, name, v, seed, epochs=epochs, collapsed=collapse,
+                          labels=labels if name == "network-zoo" else None)
     return content.read_context(ROOT / "site_src", runs, investigations, ROOT / "battleground" / "train" / "models.py")
 
 

@@ -151,6 +151,43 @@ FAMILIES = {f.name: f for f in (
 )}
 
 
+# --- the network zoo's families (experiments/network_zoo.py, battleground/core/zoo.py) ----------
+# Sequential networks of one computation kind each, as a generator draws them. Kept in a block of
+# their own: every family of the zoo, and only those, is listed in ZOO_FAMILIES.
+
+ZOO_BASELINE = "Basic"
+ZOO_COMPUTATIONS = {  # computation kind -> its family
+    "Linear": "ZooLinear",
+    "Conv1d": "ZooConv1d",
+    "Conv2d": "ZooConv2d",
+    "Conv3d": "ZooConv3d",
+    "Conv1dThenLinear": "ZooConv1dThenLinear",
+    "Conv2dThenLinear": "ZooConv2dThenLinear",
+    "Conv3dThenLinear": "ZooConv3dThenLinear",
+    "ResNet": "ZooResNet",
+}
+ZOO_ACTIVATIONS = ("none", "ReLU", "SELU", "sigmoid", "tanh")
+_CONV = (Param("channels", "widths"), Param("kernel", "size", 3), Param("activation", "activation", "ReLU"))
+_THEN_LINEAR = (Param("widths", "widths"),)
+_SHAPES = {1: "an image as a sequence of 28 rows, a row's 28 pixels its channels",
+           2: "an image as one 28 x 28 plane", 3: "an image as a volume of 4 bands of 7 rows"}
+ZOO_FAMILIES = {f.name: f for f in (
+    Family(ZOO_BASELINE, "one linear layer 784 -> 10 with bias (7,850 weights): the zoo's baseline", (),
+           problems=("classify",)),
+    Family("ZooLinear", "linear layers of the given widths, each followed by the activation, then -> classes", (
+        Param("widths", "widths"), Param("activation", "activation", "ReLU")), problems=("classify",)),
+    *(Family(f"ZooConv{d}d", f"{d}-D convolutions of stride 2 over {_SHAPES[d]}, one per channel count, "
+             "each followed by the activation, then one linear layer -> classes", _CONV, problems=("classify",))
+      for d in (1, 2, 3)),
+    *(Family(f"ZooConv{d}dThenLinear", f"as ZooConv{d}d, then hidden linear layers of the given widths "
+             "before the output layer", _CONV + _THEN_LINEAR, problems=("classify",)) for d in (1, 2, 3)),
+    Family("ZooResNet", "a 3 x 3 stem of stride 2, then ResNet BasicBlocks (conv-BN-act-conv-BN, plus the "
+           "input, then act) of the given channels, global average pooling, one linear layer", (
+               Param("channels", "widths"), Param("activation", "activation", "ReLU")), problems=("classify",)),
+)}
+FAMILIES.update(ZOO_FAMILIES)
+
+
 def check_params(family: str, params: dict) -> dict:
     """``params`` of ``family`` with its defaults filled in, sorted; an unknown family, an unknown
     or missing parameter or a value of the wrong kind is a :class:`CatalogueError` naming the
@@ -180,5 +217,5 @@ def format_value(value) -> str:
     return str(value)
 
 
-__all__ = ["DATASETS", "PROBLEMS", "ACTIVATIONS", "OPTIMIZERS", "SCHEDULES", "INITS", "FAMILIES",
+__all__ = ["ZOO_BASELINE", "ZOO_COMPUTATIONS", "ZOO_ACTIVATIONS", "ZOO_FAMILIES", "DATASETS", "PROBLEMS", "ACTIVATIONS", "OPTIMIZERS", "SCHEDULES", "INITS", "FAMILIES",
            "CatalogueError", "check_params", "format_value"]

@@ -375,6 +375,10 @@ _LOSS = "a number >= 0, or null (diverged)"
 FIELD_RANGES: dict[str, tuple[Any, str]] = {
     "seed": (is_seed, SEED_RANGE),
     "model.parameters": (_at_least(0), "a count >= 0"),
+    # For one input: elements of every intermediate tensor, and the layers run (models.footprint);
+    # optional, since records written before they were measured lack them.
+    "model.memory": (lambda v: is_whole(v) and v >= 0, "a whole number of elements >= 0"),
+    "model.operations": (lambda v: is_whole(v) and v >= 0, "a whole number of layers >= 0"),
     "flops.per_step_profiler": (_at_least(0), "a count >= 0"),
     "flops.per_step_complete": (_at_least(0), "a count >= 0"),
     "flops.steps_per_epoch": (_at_least(0), "a count >= 0"),

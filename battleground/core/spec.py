@@ -32,6 +32,8 @@ class Variant:
     @property
     def name(self) -> str:
         """The variant's one name, for files, legends and tables: ``SimpleNet2[activation=ReLU,depth=3]``."""
+        if not self.params:  # a family without parameters (the zoo's Basic) is named by itself
+            return self.family
         inner = ",".join(f"{key}={catalogue.format_value(value)}" for key, value in self.params)
         return f"{self.family}[{inner}]"
 
@@ -125,7 +127,8 @@ class Investigation:
     config: TrainConfig = DEFAULTS
     smoke: Smoke | None = None
     # (variant name, its seeds) for variants trained with seeds of their own rather than ``seeds``:
-    # the digit pairs' costly models run 10 repeats where the others run 15.
+    # the digit pairs' costly models run 10 repeats where the others 15, and the network zoo trains
+    # its one-layer baseline with 30 seeds, to ensemble them.
     variant_seeds: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def seeds_of(self, declared: Variant) -> tuple[int, ...]:

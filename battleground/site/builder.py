@@ -44,6 +44,7 @@ def build(
     strict: bool = False,
     investigations: dict[str, Investigation] | None = None,
     node_modules: Path | str = ROOT / "node_modules",
+    data_dir: Path | str | None = None,
 ) -> BuildResult:
     """Build the site into ``out``; raises a :class:`FieldError` (a bad page, record or benchmark
     file) naming the file and the field."""
@@ -56,6 +57,7 @@ def build(
     output.check(out, inputs, ROOT)
     investigations = discover_investigations() if investigations is None else investigations
     context = content.read_context(Path(src), Path(runs), investigations, Path(models) if models else None, strict)
+    context.data_dir = Path(data_dir) if data_dir else None
     files = pages.render_site(context)
     static = assets.asset_files(Path(node_modules))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +71,8 @@ def build(
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(value, Path):
                 shutil.copyfile(value, target)
+            elif isinstance(value, bytes):  # a picture
+                target.write_bytes(value)
             else:
                 target.write_bytes(value.encode("utf-8"))
             written[relative] = target.stat().st_size
@@ -111,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, default=ROOT / "site_src", help="pages (default: site_src/)")
     parser.add_argument("--models", type=Path, default=ROOT / "battleground" / "train" / "models.py",
                         help="the model source shown on the models page (default: battleground/train/models.py)")
+    parser.add_argument("--data-dir", type=Path, help="the MNIST IDX files the network zoo's digit pictures are "
+                        "cut from (default: $BATTLEGROUND_DATA_DIR; without either, the page shows no pictures)")
     parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs, "
                         "and on prose with script elements, event handlers or javascript: URLs")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every file written")
@@ -118,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     args = parser.parse_args(argv)
     try:
-        result = build(args.out, args.runs, args.src, args.models, args.strict)
+        result = build(args.out, args.runs, args.src, args.models, args.strict, data_dir=args.data_dir)
     except output.OutputError as error:  # an --out that replacing could lose something
         print(f"error: {error}", file=sys.stderr)
         return 1

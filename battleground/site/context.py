@@ -131,6 +131,7 @@ class Context:
     models_path: Path | None
     warnings: list[str]
     benchmarks: list[Benchmark] = field(default_factory=list)  # by file name
+    data_dir: Path | None = None  # the IDX files the network zoo's digit pictures are cut from, if any
 
     def page(self, slug: str) -> Page | None:
         return next((p for p in self.pages if p.slug == slug), None)

@@ -80,10 +80,10 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
     )
 
 
-def render_site(context: Context, env: jinja2.Environment | None = None) -> dict[str, str]:
+def render_site(context: Context, env: jinja2.Environment | None = None) -> dict[str, str | bytes]:
     """Every page and data file of the site, by relative path; assets are copied separately."""
     env = env or environment()
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     for page in context.pages:
         files[page.filename] = render_page(env, page, context)
         for element in registry.elements().values():

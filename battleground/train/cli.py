@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-batch", action="store_true",
                      help="train seeds of one variant one after another, never batched together "
                           "(by default they are batched where that is faster: on CUDA)")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="train on the CPU in N worker processes of one thread each (networks of different "
+                          "shapes, such as the zoo's); prints the throughput in runs per hour (default: 1)")
     run.add_argument("--cuda-graphs", action="store_true",
                      help="on CUDA, replay each training step of a model trained alone as a CUDA graph "
                           "(see battleground bench for what it buys)")
@@ -145,7 +148,8 @@ def command_run(args) -> int:
     for seed in args.seed or ():
         if not is_seed(seed):
             raise Failure(f"--seed {seed}: expected {SEED_RANGE}")
-    declared = investigation.smoke.seeds if args.smoke else investigation.seeds
+    declared = investigation.smoke.seeds if args.smoke else tuple(dict.fromkeys(
+        seed for v in (variants or investigation.variants) for seed in investigation.seeds_of(v)))
     undeclared = [seed for seed in dict.fromkeys(args.seed or ()) if seed not in declared]
     if undeclared and not args.force:
         raise Failure(f"--seed {undeclared[0]}: investigation {investigation.name!r} declares the seeds "
@@ -154,7 +158,11 @@ def command_run(args) -> int:
         if args.epochs < 1:
             raise Failure(f"--epochs {args.epochs}: expected a whole number >= 1")
         changes["epochs"] = args.epochs
-    device = _device(args.device)
+    if args.jobs < 1:
+        raise Failure(f"--jobs {args.jobs}: expected a whole number >= 1")
+    if args.jobs > 1 and args.device == "cuda":
+        raise Failure("--jobs trains in CPU processes; leave out --device cuda or --jobs")
+    device = _device("cpu" if args.jobs > 1 else args.device)
 
     if args.smoke:
         config = investigation.config.replace(**{**investigation.smoke.config_changes, **changes})
@@ -171,9 +179,16 @@ def command_run(args) -> int:
     from battleground.core.lock import LockHeld
 
     try:
-        done = sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
-                               restart=args.restart, batch=False if args.no_batch else None,
-                               cuda_graphs=args.cuda_graphs)
+        if args.jobs > 1:
+            from battleground.train import parallel
+
+            done, throughput = parallel.run_parallel(tasks, args.runs_dir, args.jobs, data_dir=args.data_dir,
+                                                     force=args.force, restart=args.restart)
+            print(throughput)
+        else:
+            done = sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
+                                   restart=args.restart, batch=False if args.no_batch else None,
+                                   cuda_graphs=args.cuda_graphs)
     except VariantError as error:  # checked before anything trains
         raise Failure(f"{experiments.source_file(investigation.name)}: {error}") from None
     except (DataError, CheckpointError, LockHeld) as error:

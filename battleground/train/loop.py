@@ -248,6 +248,7 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
                timed_epoch_s: float | None, epochs_planned: int, device: torch.device) -> dict:
     """The record of a run that has not finished an epoch yet."""
     n_train = len(splits.train_y)
+    memory, operations = models.footprint(state.model, state.problem.shape["input_shape"])
     return {
         "schema": records.SCHEMA,
         "investigation": task.investigation,
@@ -258,6 +259,8 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
             "family": task.variant.family,
             "params": models.full_params(task.variant),
             "parameters": models.parameter_count(state.model),
+            "memory": memory,
+            "operations": operations,
         },
         "classes": state.problem.classes,
         "config": task.config.as_dict(),

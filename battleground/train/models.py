@@ -10,6 +10,7 @@ and ``classes`` from the problem it is trained on, never from a constant; the ca
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 
@@ -287,6 +288,193 @@ class Conv3dNet(nn.Module):
 FAMILIES = {"SimpleNet2": SimpleNet2, "LeNet5": LeNet5, "MLP": MLP, "ResidualMLP": ResidualMLP,
             "ConvNet": ConvNet, "ResNet": ResNet, "SiameseNet": SiameseNet, "Conv1dNet": Conv1dNet,
             "Conv3dNet": Conv3dNet}
+
+
+# --- the network zoo (experiments/network_zoo.py; catalogue.ZOO_FAMILIES) -----------------------
+# Each zoo network is a chain of one computation kind. Convolutions have stride 2 and "same"
+# padding, so every layer halves the image and a network of three stays cheap on one CPU core.
+
+
+class Basic(nn.Module):
+    """The zoo's baseline: one linear layer, input -> classes, with bias (784 -> 10: 7,850 weights)."""
+
+    chain = True  # forward runs the layers in order
+
+    def __init__(self, input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(input_shape), classes))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class ZooLinear(nn.Module):
+    """Linear layers of ``widths``, each followed by ``activation``, then one to ``classes``."""
+
+    chain = True  # forward runs the layers in order
+
+    def __init__(self, widths: tuple, activation: str = "ReLU", input_shape: tuple = MNIST_SHAPE,
+                 classes: int = MNIST_CLASSES):
+        super().__init__()
+        layers, fan_in = [nn.Flatten()], math.prod(input_shape)
+        for width in widths:
+            layers += [nn.Linear(fan_in, width), activation_layer(activation)]
+            fan_in = width
+        layers.append(nn.Linear(fan_in, classes))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def fold_image(x, dims: int):
+    """An image batch (N, C, H, W) as a ``dims``-D convolution reads it: 1, a sequence of H rows
+    whose C * W pixels are the channels (N, C*W, H); 2, unchanged; 3, a volume of 4 bands of H/4
+    rows (N, C, 4, H/4, W). A view, no copy."""
+    n, c, height, width = x.shape
+    if dims == 1:
+        return x.permute(0, 1, 3, 2).reshape(n, c * width, height)
+    if dims == 3:
+        return x.reshape(n, c, 4, height // 4, width)
+    return x
+
+
+def folded_shape(input_shape: tuple, dims: int) -> tuple:
+    """(channels, *positions) of one image after :func:`fold_image`."""
+    c, height, width = input_shape
+    return {1: (c * width, height), 2: (c, height, width), 3: (c, 4, height // 4, width)}[dims]
+
+
+class ZooConv(nn.Module):
+    """Convolutions of ``dims`` dimensions, one per entry of ``channels``, each of stride 2 with
+    "same" padding and followed by ``activation``; then hidden linear layers of ``widths`` (the
+    ...ThenLinear kinds) and one linear layer to ``classes``."""
+
+    DIMS = 2
+
+    def __init__(self, channels: tuple, kernel: int = 3, activation: str = "ReLU", widths: tuple = (),
+                 input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
+        super().__init__()
+        if self.DIMS == 3 and input_shape[1] % 4:
+            raise ValueError(f"{type(self).__name__} cuts the image into 4 bands; {input_shape[1]} rows do not divide")
+        convolution = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[self.DIMS]
+        fan_in, *positions = folded_shape(input_shape, self.DIMS)
+        layers = []
+        for out in channels:
+            layers += [convolution(fan_in, out, kernel, stride=2, padding=kernel // 2), activation_layer(activation)]
+            positions = [(n + 2 * (kernel // 2) - kernel) // 2 + 1 for n in positions]
+            fan_in = out
+        layers.append(nn.Flatten())
+        fan_in *= math.prod(positions)
+        for width in widths:
+            layers += [nn.Linear(fan_in, width), activation_layer(activation)]
+            fan_in = width
+        layers.append(nn.Linear(fan_in, classes))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(fold_image(x, self.DIMS))
+
+
+class ZooConv1d(ZooConv):
+    DIMS = 1
+
+
+class ZooConv2d(ZooConv):
+    DIMS = 2
+
+
+class ZooConv3d(ZooConv):
+    DIMS = 3
+
+
+class ZooConv1dThenLinear(ZooConv):
+    DIMS = 1
+
+
+class ZooConv2dThenLinear(ZooConv):
+    DIMS = 2
+
+
+class ZooConv3dThenLinear(ZooConv):
+    DIMS = 3
+
+
+class ResidualSum(nn.Module):
+    """``a + b`` as a layer of its own, so that counting a network's layers and intermediate
+    tensors (:func:`footprint`) sees the addition of a residual block."""
+
+    def forward(self, a, b):
+        return a + b
+
+
+class BasicBlock(nn.Module):
+    """ResNet's BasicBlock (He et al., 2016): conv3x3-BN-act-conv3x3-BN, plus the input (through a
+    1x1 convolution of stride 2 and BN where the channels change), then act."""
+
+    def __init__(self, c_in: int, c_out: int, activation: str):
+        super().__init__()
+        stride = 1 if c_in == c_out else 2
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1, self.act1 = nn.BatchNorm2d(c_out), activation_layer(activation)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = nn.Identity() if stride == 1 else nn.Sequential(
+            nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+        self.sum, self.act2 = ResidualSum(), activation_layer(activation)
+
+    def forward(self, x):
+        return self.act2(self.sum(self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x))))), self.shortcut(x)))
+
+
+class ZooResNet(nn.Module):
+    """A 3x3 stem of stride 2 (28 -> 14), one :class:`BasicBlock` per entry of ``channels`` (a
+    change of channels halves the image again), global average pooling, one linear layer."""
+
+    def __init__(self, channels: tuple, activation: str = "ReLU", input_shape: tuple = MNIST_SHAPE,
+                 classes: int = MNIST_CLASSES):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(input_shape[0], channels[0], 3, stride=2, padding=1, bias=False),
+                                  nn.BatchNorm2d(channels[0]), activation_layer(activation))
+        self.blocks = nn.Sequential(*[BasicBlock(c_in, c_out, activation)
+                                      for c_in, c_out in zip(channels[:1] + channels[:-1], channels)])
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels[-1], classes))
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)))
+
+
+ZOO_FAMILIES = {"Basic": Basic, "ZooLinear": ZooLinear, "ZooConv1d": ZooConv1d, "ZooConv2d": ZooConv2d,
+                "ZooConv3d": ZooConv3d, "ZooConv1dThenLinear": ZooConv1dThenLinear,
+                "ZooConv2dThenLinear": ZooConv2dThenLinear, "ZooConv3dThenLinear": ZooConv3dThenLinear,
+                "ZooResNet": ZooResNet}
+FAMILIES.update(ZOO_FAMILIES)
+NOT_COUNTED = (nn.Identity, nn.Flatten)  # no computation, and no tensor of their own (a view at most)
+
+
+@torch.no_grad()
+def footprint(model: nn.Module, input_shape: tuple) -> tuple[int, int]:
+    """``(memory, operations)`` of ``model`` for one input of ``input_shape``: memory is the
+    elements of the input and of every tensor a layer makes on the way (each leaf layer's output),
+    operations the leaf layers run. Identity (the activation "none") and Flatten make no tensor of
+    their own and are not counted. Measured on a copy in evaluation mode, so the model's batch
+    statistics and random state stay as they were."""
+    twin = copy.deepcopy(model).eval()
+    counted = {"memory": math.prod(input_shape), "operations": 0}
+
+    def count(_module, _inputs, output):
+        outputs = output.values() if isinstance(output, dict) else (output,)
+        counted["memory"] += sum(o.numel() for o in outputs)
+        counted["operations"] += 1
+
+    hooks = [layer.register_forward_hook(count) for _, layer in layers_in_order(twin)
+             if not isinstance(layer, NOT_COUNTED)]
+    try:
+        twin(torch.zeros(1, *input_shape, device=next(twin.parameters()).device))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return counted["memory"], counted["operations"]
 PROBLEM_ARGS = ("input_shape", "classes", "digit_classes")  # what a model takes from its problem
 
 

@@ -43,8 +43,8 @@ def _register_builtin() -> None:
     # asks this registry
     from battleground.site.elements import (benchmarks, chart, compare, defaults, distribution, fixed_compute,
                                             heatmap, investigations, leaderboard, model, references, runs_summary,
-                                            table)
+                                            table, zoo)
 
     for module in (chart, table, compare, model, defaults, investigations, benchmarks, runs_summary,
-                   heatmap, fixed_compute, leaderboard, distribution, references):
+                   heatmap, fixed_compute, leaderboard, distribution, references, zoo):
         _ELEMENTS[module.ELEMENT.kind] = module.ELEMENT
