@@ -153,7 +153,7 @@ class ConvNet(nn.Module):
         return self.layers(x)
 
 
-class BasicBlock(nn.Module):
+class ResidualConvBlock(nn.Module):
     """``relu(x + bn(conv(relu(bn(conv(x))))))``: two same-size convolutions, each batch-normalised
     if asked, and a skip."""
 
@@ -171,7 +171,7 @@ class BasicBlock(nn.Module):
 
 class ResNet(nn.Module):
     """A 1 x 1 convolution to ``channels`` (batch norm, ReLU), ``blocks`` residual blocks
-    (:class:`BasicBlock`), the mean of each channel over the image, ReLU, and a linear layer to
+    (:class:`ResidualConvBlock`), the mean of each channel over the image, ReLU, and a linear layer to
     the classes: the ResNet of a well-known deep-learning course, which a published project used
     on digit pairs. ``batch_norm=False`` drops every normalisation."""
 
@@ -180,7 +180,7 @@ class ResNet(nn.Module):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(input_shape[0], channels, kernel_size=1),
                                   nn.BatchNorm2d(channels) if batch_norm else nn.Identity(), nn.ReLU())
-        self.blocks = nn.Sequential(*[BasicBlock(channels, kernel, batch_norm) for _ in range(blocks)])
+        self.blocks = nn.Sequential(*[ResidualConvBlock(channels, kernel, batch_norm) for _ in range(blocks)])
         self.head = nn.Linear(channels, classes)
 
     def forward(self, x):
