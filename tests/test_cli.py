@@ -53,7 +53,7 @@ def test_variant_seed_and_epochs_select_one_run(data_dir, tmp_path):
     assert record["config"]["epochs"] == 1 and record["timed_epoch_s"] is None
 
 
-def test_a_budget_replaces_fixed_epochs_and_is_recorded(data_dir, tmp_path):
+def test_a_budget_replaces_fixed_epochs_and_is_recorded(data_dir, tmp_path, capsys):
     runs = tmp_path / "runs"
     argv = ["run", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--budget", "0.05s",
             "--data-dir", str(data_dir), "--runs-dir", str(runs)]
@@ -61,6 +61,10 @@ def test_a_budget_replaces_fixed_epochs_and_is_recorded(data_dir, tmp_path):
     (record,) = records.load_runs(runs)
     assert record["config"]["budget_s"] == 0.05 and record["config"]["epochs"] is None
     assert record["timed_epoch_s"] > 0 and record["status"] == "complete"
+    # the plan says that the budget covers the training epochs only, and what comes on top
+    planned = len(record["epochs"]["epoch"])
+    assert (f"so {planned} epoch{'s' if planned != 1 else ''} fit the 0.05s budget; the timing epoch, each "
+            "epoch's validation and the FLOP count take time on top of it") in capsys.readouterr().out
 
 
 CUDA_MISSING = pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from battleground.train import checkpoint, cuda_graph, engines, flops, mlp_epoch, models, problems, provenance
 from battleground.core import records
-from battleground.core.config import TrainConfig
+from battleground.core.config import TrainConfig, format_budget
 from battleground.core.records import encode_classes
 from battleground.train.data import Splits
 from battleground.train.problems import Evaluation
@@ -237,7 +237,12 @@ def plan_epochs(task: Task, splits: Splits, device: torch.device, progress: bool
     start = time.perf_counter()
     train_epoch(timing, splits, config)
     timed_epoch_s = time.perf_counter() - start
-    return timed_epoch_s, epochs_in_budget(config.budget_s, timed_epoch_s)
+    epochs = epochs_in_budget(config.budget_s, timed_epoch_s)
+    if progress:  # the methodology's budget is the training epochs' alone: say what comes on top
+        tqdm.write(f"{task.variant.name} seed {task.seed}: one epoch took {timed_epoch_s:.2f} s, so "
+                   f"{epochs} epoch{'s' if epochs != 1 else ''} fit the {format_budget(config.budget_s)} budget; "
+                   "the timing epoch, each epoch's validation and the FLOP count take time on top of it")
+    return timed_epoch_s, epochs
 
 
 def _now() -> str:
