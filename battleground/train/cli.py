@@ -14,7 +14,7 @@ from collections import defaultdict
 import experiments
 from battleground.core import files, records
 from battleground.core.config import parse_budget
-from battleground.core.spec import Investigation, VariantError
+from battleground.core.spec import Investigation, Task, VariantError
 from battleground.core.values import SEED_RANGE, is_seed
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -29,7 +29,8 @@ class Failure(Exception):
         self.status = status
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The command line: `list`, `run` and `bench` with their flags."""
     parser = argparse.ArgumentParser(prog="battleground", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -126,7 +127,10 @@ def _device(name: str):
     return torch.device(name)
 
 
-def command_run(args) -> int:
+def selected_tasks(args) -> list[Task]:
+    """The tasks a ``run`` command line selects (its variant, seeds, epochs or budget, smoke
+    configuration), checked, before any device is touched: what ``battleground run`` trains, and
+    what the site's reproduce commands are tested against."""
     investigation = _investigation(args.investigation)
     if args.smoke and investigation.smoke is None:
         raise Failure(f"investigation {investigation.name!r} declares no smoke configuration")
@@ -154,7 +158,6 @@ def command_run(args) -> int:
         if args.epochs < 1:
             raise Failure(f"--epochs {args.epochs}: expected a whole number >= 1")
         changes["epochs"] = args.epochs
-    device = _device(args.device)
 
     if args.smoke:
         config = investigation.config.replace(**{**investigation.smoke.config_changes, **changes})
@@ -163,7 +166,13 @@ def command_run(args) -> int:
     else:
         config = investigation.config.replace(**changes)
         seeds = list(dict.fromkeys(args.seed)) if args.seed else None
-    tasks = investigation.tasks(variants, seeds, config)
+    return investigation.tasks(variants, seeds, config)
+
+
+def command_run(args) -> int:
+    tasks = selected_tasks(args)
+    investigation = _investigation(args.investigation)
+    device = _device(args.device)
 
     from battleground.train import sweep  # imports torch: only training needs it
     from battleground.train.checkpoint import CheckpointError
@@ -204,7 +213,7 @@ def command_bench(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         commands = {"list": command_list, "run": command_run, "bench": command_bench}
         return commands[args.command](args)
