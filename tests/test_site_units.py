@@ -83,6 +83,37 @@ def test_legend_labels_keep_only_the_parameters_that_differ():
     assert charts.labels(mixed) == {m.name: m.name for m in mixed}
 
 
+def test_legend_labels_name_a_parameter_whose_bare_value_is_ambiguous():
+    # "none" is an activation and a schedule: every label of that parameter says its name, on
+    # every chart, whether or not other parameters vary beside it
+    acts = [variant("SimpleNet2", depth=0, activation=a) for a in ("none", "ReLU")]
+    assert charts.labels(acts) == {acts[0].name: "activation=none", acts[1].name: "activation=ReLU"}
+    grid = [variant("SimpleNet2", depth=d, activation=a) for d in (0, 1) for a in ("none", "ReLU")]
+    assert charts.labels(grid)[grid[0].name] == "activation=none, depth=0"
+    # a number always carries its name: a learning-rate sweep reads lr=0.001, not 0.001
+    rates = [variant("SimpleNet2", depth=0, activation="ReLU", lr=lr) for lr in (0.001, 0.01)]
+    assert list(charts.labels(rates).values()) == ["lr=0.001", "lr=0.01"]
+    # a name only one kind of setting uses stays bare beside a named number
+    mixed = [variant("SimpleNet2", depth=d, activation=a) for d, a in ((0, "ReLU"), (1, "tanh"))]
+    assert list(charts.labels(mixed).values()) == ["ReLU, depth=0", "tanh, depth=1"]
+    assert [charts.names_itself(v) for v in ("Adam", "StepLR", "kaiming", "none", "default", 3, ("ReLU",))] == \
+        [True, True, True, False, False, False, False]
+
+
+def test_every_legend_of_the_sample_labels_a_value_the_same_way():
+    context = content.read_context(sample.SRC, sample.RUNS, sample.investigations(), sample.MODELS)
+    seen: dict[str, set[str]] = {}
+    for page in context.investigation_pages():
+        inv = context.investigations[page.investigation]
+        for chart in page.charts.values():
+            spec = charts.chart_spec(chart, inv, "x", charts.PAGE_POINTS)
+            for view in spec["views"]:
+                for index, _colour, label in view["series"]:
+                    seen.setdefault(spec["series"][index]["variant"], set()).add(label)
+    none = "SimpleNet2[activation=none,depth=0]"
+    assert seen[none] - {none} == {"activation=none"}, seen[none]  # the full name where nothing varies
+
+
 def test_the_seeds_of_a_variant_keep_prefixes_of_one_epoch_list():
     grid = charts.log_indices(3000, 60)
     keep = charts.kept_indices(grid, [3000, 2500, 40])
