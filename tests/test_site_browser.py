@@ -490,3 +490,59 @@ def test_seed_band_spans_the_seeds_point_by_point(watched, base_url):
         accs = sorted(r[i] for r in bands["runs"])
         assert (lo, mid, hi) == pytest.approx((accs[0], accs[1], accs[2]))
     assert w.problems == []
+
+
+def test_hover_gives_the_command_that_reproduces_the_run_with_a_copy_button(watched, base_url):
+    from battleground.core import records as record_files
+    from battleground.site import reproduce
+
+    spec = sample.investigations()["activation-functions"]
+    runs = {(r["variant"], r["seed"]): r for r in record_files.load_runs(sample.RUNS, "activation-functions")}
+    w = watched(permissions=["clipboard-read", "clipboard-write"])
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    plot = f"document.querySelector('#{figure} .plot')"
+    relu = "SimpleNet2[activation=ReLU,depth=0]"
+    band = page.evaluate(f"{plot}.data.findIndex(t => t.meta && t.meta[0] === '{relu}' && t.hoverinfo !== 'skip')")
+    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {band}, pointNumber: 3}}])")
+    text = page.locator(f"#{figure} g.hovertext").first.text_content()
+    seeds = [runs[(relu, s)] for s in (1729, 271828, 314159)]
+    assert "--seed 1729 --seed 271828 --seed 314159 --budget 4h --device cuda" in text
+    line = page.locator(f"#{figure} .reproduce-line")
+    assert line.locator("code").text_content() == reproduce.command(spec, seeds)
+    page.select_option(f"#{figure} select[data-control=seed]", "271828")
+    page.wait_for_function(f"{plot}.data.every(t => t.hoverinfo !== 'skip')")
+    one = page.evaluate(f"{plot}.data.findIndex(t => t.meta[0] === '{relu}')")
+    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {one}, pointNumber: 2}}])")
+    expected = reproduce.command(spec, [runs[(relu, 271828)]])
+    assert line.locator("code").text_content() == expected
+    line.locator("button.copy").click()
+    page.wait_for_function(f"document.querySelector('#{figure} .reproduce-line button').textContent === 'copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    assert w.problems == []
+
+
+def test_a_curve_hidden_exactly_under_another_is_listed_in_the_hover(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    plot = f"document.querySelector('#{figure} .plot')"
+    page.select_option(f"#{figure} select[data-control=x]", "epochs")
+    page.select_option(f"#{figure} select[data-control=seed]", "1729")
+    page.wait_for_function(f"{plot}.layout.xaxis.title.text === 'epochs' && {plot}.data.every(t => t.hoverinfo !== 'skip')")
+    # make the tanh run of seed 1729 trace exactly the ReLU one, as two runs that learn alike would
+    labels = page.evaluate(f"""() => {{
+        const chart = window.battlegroundCharts.find(c => c.spec.id === '{figure}');
+        const find = name => chart.spec.series.findIndex(s => s.variant === name);
+        const relu = find('SimpleNet2[activation=ReLU,depth=0]'), tanh = find('SimpleNet2[activation=tanh,depth=0]');
+        chart.runs[tanh]['1729'] = chart.runs[relu]['1729'];
+        document.dispatchEvent(new Event('battleground:theme'));  // redraws every chart
+        const label = i => chart.spec.views[0].series.find(e => e[0] === i)[2];
+        return [label(relu), label(tanh)];
+    }}""")
+    page.wait_for_function(f"{plot}.data.some(t => t.customdata.some(row => row[4] !== ''))")
+    index = page.evaluate(f"{plot}.data.findIndex(t => t.meta[3] === {json.dumps(labels[0])})")
+    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {index}, pointNumber: 4}}])")
+    text = page.locator(f"#{figure} g.hovertext").first.text_content()
+    assert f"also here: {labels[1]} (seed 1729)" in text
+    assert w.problems == []

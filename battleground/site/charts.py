@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from battleground.core import catalogue, records
+from battleground.site import reproduce
 from battleground.site.content import ChartDef, InvestigationData, Run
 from battleground.core.spec import Variant
 
@@ -259,12 +260,21 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
         lengths = sorted({len(r.record["epochs"]["epoch"]) for r in runs})
         keep = kept_indices(grid, lengths)
         index_of[variant.name] = len(series)
-        series.append({
+        entry = {
             "variant": variant.name,
             "name_html": plotly_text(variant.name),
             "lengths": lengths,
             "runs": {str(r.record["seed"]): page_run(r.record, keep, method) for r in runs},
-        })
+        }
+        # The reproduce command: once per variant as the halves around its seed flags, which
+        # charts.js joins for one seed or the band's all; a run's own where its seeds differ.
+        parts = reproduce.command_parts(inv.spec, [r.record for r in runs])
+        if parts:
+            entry["command"] = list(parts)
+        else:
+            for r in runs:
+                entry["runs"][str(r.record["seed"])]["command"] = reproduce.command(inv.spec, [r.record])
+        series.append(entry)
     view_specs = []
     for param, label, variants in views:
         names = labels([v for v in variants if v.name in index_of])  # what varies among the drawn
