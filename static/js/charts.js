@@ -3,7 +3,9 @@
 // seconds), the y scale (linear or "nines", -log2(1 - accuracy)), the seed (one, or all as a
 // min–max band around the median) and, in a faceted chart, the view (e.g. one depth, or one
 // activation). A legend click highlights one variant and dims the others. Runs that diverged or
-// collapsed to one class say so in their legend name and hover.
+// collapsed to one class say so in their legend name and hover. The hover gives the command that
+// reproduces the run (battleground/site/reproduce.py), also on a line under the chart with a copy
+// button, and names every other curve at exactly the same point.
 (function () {
   "use strict";
   var DIM = 0.15;            // opacity of the variants not highlighted
