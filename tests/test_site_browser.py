@@ -247,22 +247,121 @@ def test_markup_in_a_variant_name_stays_text(watched, base_url):
     assert w.problems == []  # no alert() dialog, no error
 
 
-def test_table_sorts_by_a_clicked_header(watched, base_url):
+def variant_keys(table, key: str) -> list:
+    """The sort keys of a grouped table's variant rows, in the order on show (None for "–")."""
+    return table.evaluate("""(table, key) => {
+        const index = [...table.querySelectorAll('thead th')].findIndex(th => th.dataset.key === key);
+        return [...table.tBodies].map(body => {
+            const cell = body.rows[0].cells[index];
+            const value = cell.hasAttribute('data-sort') ? cell.dataset.sort : cell.textContent;
+            return isNaN(parseFloat(value)) ? null : parseFloat(value);
+        });
+    }""", key)
+
+
+def test_table_sorts_a_metric_best_first_on_the_first_click(watched, base_url):
     w = watched()
     page = w.open(base_url + "activation-functions.html")
     table = page.locator("#table-results table")
-    column = [c.get_attribute("data-key") for c in table.locator("thead th").all()].index("epochs")
-    header = table.locator("th[data-key=epochs] button")
+    for key, best_first in (("final_val", "descending"), ("test", "descending"), ("train_time", "ascending"),
+                            ("epochs", "ascending")):
+        table.locator(f"th[data-key={key}] button").click()
+        assert table.locator(f"th[data-key={key}]").get_attribute("aria-sort") == best_first, key
+        values = [v for v in variant_keys(table, key) if v is not None]
+        assert len(values) >= 3 and values == sorted(values, reverse=best_first == "descending"), key
+        assert variant_keys(table, key)[-1] is None  # a variant without runs sorts last
+        table.locator(f"th[data-key={key}] button").click()  # again: the other way
+        values = [v for v in variant_keys(table, key) if v is not None]
+        assert values == sorted(values, reverse=best_first == "ascending"), key
+    assert w.problems == []
 
-    def epochs() -> list[int]:
-        cells = table.locator(f"tbody tr td:nth-child({column + 1})").all()
-        return [int(v) for v in (c.get_attribute("data-sort") for c in cells) if v]
 
-    header.click()
-    assert epochs() == sorted(epochs())
-    header.click()
-    assert epochs() == sorted(epochs(), reverse=True)
-    assert table.locator("th[data-key=epochs]").get_attribute("aria-sort") == "descending"
+def test_table_has_one_row_per_variant_whose_seeds_expand_by_keyboard(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    table = page.locator("#table-results table")
+    group = table.locator("tbody", has=page.locator("th code", has_text="SimpleNet2[activation=ReLU,depth=0]"))
+    summary = group.locator("tr.variant-row")
+    assert table.locator("tr.variant-row").count() == table.locator("tbody").count()
+    assert "±" in summary.locator("td").nth(6).inner_text()  # mean ± std over the three seeds
+    seeds = group.locator("tr.seed-row")
+    assert seeds.count() == 3 and not seeds.first.is_visible()
+    button = summary.locator("button.expand")
+    assert button.inner_text().strip() == "3"
+    button.focus()
+    page.keyboard.press("Enter")
+    assert button.get_attribute("aria-expanded") == "true"
+    assert [r.locator("th").inner_text() for r in seeds.all()] == ["seed 1729", "seed 271828", "seed 314159"]
+    assert all(r.is_visible() for r in seeds.all())
+    page.keyboard.press("Space")
+    assert not seeds.first.is_visible() and button.get_attribute("aria-expanded") == "false"
+    # no interactive element inside another: no button in a button, a link or a summary
+    assert page.locator("button button, a button, button a, summary button").count() == 0
+    assert w.problems == []
+
+
+def test_a_long_table_folds_below_a_count_of_its_variants(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = page.locator("#table-results")
+    total = figure.locator("tbody").count()
+    assert total > 10
+    visible = "els => els.filter(e => !e.hidden).length"
+    assert figure.locator("tbody").evaluate_all(visible) == 10
+    more = figure.locator("button.show-all")
+    assert more.inner_text() == f"show all {total} variants"
+    figure.locator("th[data-key=final_val] button").click()  # sorting keeps the fold: the best ten show
+    assert figure.locator("tbody").evaluate_all(visible) == 10
+    assert figure.locator("table").evaluate("t => [...t.tBodies].slice(0, 10).every(b => !b.hidden)")
+    best = [v for v in variant_keys(figure.locator("table"), "final_val") if v is not None]
+    assert best == sorted(best, reverse=True)
+    more.click()
+    assert figure.locator("tbody").evaluate_all(visible) == total
+    assert more.get_attribute("aria-expanded") == "true" and more.inner_text() == "show the first 10 variants"
+    page.screenshot(path=str(SCREENSHOTS / "results-table-open.png"), full_page=False)
+    assert w.problems == []
+
+
+def test_the_variant_column_stays_pinned_while_the_table_scrolls_sideways(watched, base_url):
+    w = watched()
+    w.page.set_viewport_size({"width": 390, "height": 844})
+    page = w.open(base_url + "activation-functions.html")
+    scroller = page.locator("#table-results .table-scroll")
+    scroller.scroll_into_view_if_needed()
+    first = page.locator("#table-results tr.variant-row th").first
+    test_cell = page.locator("#table-results tr.variant-row").first.locator("td").nth(7)
+    left, cell_left = first.bounding_box()["x"], test_cell.bounding_box()["x"]
+    scroller.evaluate("e => { e.scrollLeft = 400; }")
+    page.wait_for_function("document.querySelector('#table-results .table-scroll').scrollLeft > 0")
+    assert first.bounding_box()["x"] == pytest.approx(left, abs=1)  # pinned
+    assert test_cell.bounding_box()["x"] < cell_left - 100  # the rest scrolled
+    page.screenshot(path=str(SCREENSHOTS / "results-table-390-scrolled.png"), full_page=False)
+    assert w.problems == []
+
+
+def test_each_row_copies_the_command_that_reproduces_its_runs(watched, base_url):
+    from battleground.core import records as record_files
+    from battleground.site import reproduce
+
+    spec = sample.investigations()["activation-functions"]
+    runs = [r for r in record_files.load_runs(sample.RUNS, "activation-functions") if r["variant"] != sample.EVIL]
+    w = watched(permissions=["clipboard-read", "clipboard-write"])
+    page = w.open(base_url + "activation-functions.html")
+    table = page.locator("#table-results table")
+    page.locator("#table-results button.show-all").click()
+    for record in runs:  # every seed's row shows exactly the command reproduce.py builds
+        group = table.locator("tbody", has=page.locator("th code", has_text=record["variant"]))
+        row = group.locator(f"tr.seed-row[data-seed='{record['seed']}']")
+        assert row.locator("code.command").text_content() == reproduce.command(spec, [record]), record["variant"]
+    relu = sorted((r for r in runs if r["variant"] == "SimpleNet2[activation=ReLU,depth=0]"), key=lambda r: r["seed"])
+    group = table.locator("tbody", has=page.locator("th code", has_text=relu[0]["variant"]))
+    assert group.locator("tr.variant-row code.command").text_content() == reproduce.command(spec, relu)
+    group.locator("button.expand").click()
+    button = group.locator("tr.seed-row[data-seed='271828'] button.copy")
+    button.click()
+    page.wait_for_function("document.querySelector('#table-results .copy-status').textContent !== ''")
+    assert page.evaluate("navigator.clipboard.readText()") == reproduce.command(spec, [relu[1]])
+    assert button.inner_text() == "copied"
     assert w.problems == []
 
 
@@ -390,4 +489,60 @@ def test_seed_band_spans_the_seeds_point_by_point(watched, base_url):
     for i, (lo, mid, hi) in enumerate(zip(bands["lo"], bands["mid"], bands["hi"])):
         accs = sorted(r[i] for r in bands["runs"])
         assert (lo, mid, hi) == pytest.approx((accs[0], accs[1], accs[2]))
+    assert w.problems == []
+
+
+def test_hover_gives_the_command_that_reproduces_the_run_with_a_copy_button(watched, base_url):
+    from battleground.core import records as record_files
+    from battleground.site import reproduce
+
+    spec = sample.investigations()["activation-functions"]
+    runs = {(r["variant"], r["seed"]): r for r in record_files.load_runs(sample.RUNS, "activation-functions")}
+    w = watched(permissions=["clipboard-read", "clipboard-write"])
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    plot = f"document.querySelector('#{figure} .plot')"
+    relu = "SimpleNet2[activation=ReLU,depth=0]"
+    band = page.evaluate(f"{plot}.data.findIndex(t => t.meta && t.meta[0] === '{relu}' && t.hoverinfo !== 'skip')")
+    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {band}, pointNumber: 3}}])")
+    text = page.locator(f"#{figure} g.hovertext").first.text_content()
+    seeds = [runs[(relu, s)] for s in (1729, 271828, 314159)]
+    assert "--seed 1729 --seed 271828 --seed 314159 --budget 4h --device cuda" in text
+    line = page.locator(f"#{figure} .reproduce-line")
+    assert line.locator("code").text_content() == reproduce.command(spec, seeds)
+    page.select_option(f"#{figure} select[data-control=seed]", "271828")
+    page.wait_for_function(f"{plot}.data.every(t => t.hoverinfo !== 'skip')")
+    one = page.evaluate(f"{plot}.data.findIndex(t => t.meta[0] === '{relu}')")
+    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {one}, pointNumber: 2}}])")
+    expected = reproduce.command(spec, [runs[(relu, 271828)]])
+    assert line.locator("code").text_content() == expected
+    line.locator("button.copy").click()
+    page.wait_for_function(f"document.querySelector('#{figure} .reproduce-line button').textContent === 'copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    assert w.problems == []
+
+
+def test_a_curve_hidden_exactly_under_another_is_listed_in_the_hover(watched, base_url):
+    w = watched()
+    page = w.open(base_url + "activation-functions.html")
+    figure = "chart-activation-functions-simplenet2"
+    plot = f"document.querySelector('#{figure} .plot')"
+    page.select_option(f"#{figure} select[data-control=x]", "epochs")
+    page.select_option(f"#{figure} select[data-control=seed]", "1729")
+    page.wait_for_function(f"{plot}.layout.xaxis.title.text === 'epochs' && {plot}.data.every(t => t.hoverinfo !== 'skip')")
+    # make the tanh run of seed 1729 trace exactly the ReLU one, as two runs that learn alike would
+    labels = page.evaluate(f"""() => {{
+        const chart = window.battlegroundCharts.find(c => c.spec.id === '{figure}');
+        const find = name => chart.spec.series.findIndex(s => s.variant === name);
+        const relu = find('SimpleNet2[activation=ReLU,depth=0]'), tanh = find('SimpleNet2[activation=tanh,depth=0]');
+        chart.runs[tanh]['1729'] = chart.runs[relu]['1729'];
+        document.dispatchEvent(new Event('battleground:theme'));  // redraws every chart
+        const label = i => chart.spec.views[0].series.find(e => e[0] === i)[2];
+        return [label(relu), label(tanh)];
+    }}""")
+    page.wait_for_function(f"{plot}.data.some(t => t.customdata.some(row => row[4] !== ''))")
+    index = page.evaluate(f"{plot}.data.findIndex(t => t.meta[3] === {json.dumps(labels[0])})")
+    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {index}, pointNumber: 4}}])")
+    text = page.locator(f"#{figure} g.hovertext").first.text_content()
+    assert f"also here: {labels[1]} (seed 1729)" in text
     assert w.problems == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from battleground.site import charts, context, tables
+from battleground.site import charts, content, context, tables
 from battleground.site import runs as site_runs
 from battleground.site.elements import chart as chart_element
 from battleground.site.training_defaults import formatted_defaults
@@ -88,6 +88,37 @@ def test_legend_labels_keep_only_the_parameters_that_differ():
     assert charts.labels(mixed) == {m.name: m.name for m in mixed}
 
 
+def test_legend_labels_name_a_parameter_whose_bare_value_is_ambiguous():
+    # "none" is an activation and a schedule: every label of that parameter says its name, on
+    # every chart, whether or not other parameters vary beside it
+    acts = [variant("SimpleNet2", depth=0, activation=a) for a in ("none", "ReLU")]
+    assert charts.labels(acts) == {acts[0].name: "activation=none", acts[1].name: "activation=ReLU"}
+    grid = [variant("SimpleNet2", depth=d, activation=a) for d in (0, 1) for a in ("none", "ReLU")]
+    assert charts.labels(grid)[grid[0].name] == "activation=none, depth=0"
+    # a number always carries its name: a learning-rate sweep reads lr=0.001, not 0.001
+    rates = [variant("SimpleNet2", depth=0, activation="ReLU", lr=lr) for lr in (0.001, 0.01)]
+    assert list(charts.labels(rates).values()) == ["lr=0.001", "lr=0.01"]
+    # a name only one kind of setting uses stays bare beside a named number
+    mixed = [variant("SimpleNet2", depth=d, activation=a) for d, a in ((0, "ReLU"), (1, "tanh"))]
+    assert list(charts.labels(mixed).values()) == ["ReLU, depth=0", "tanh, depth=1"]
+    assert [charts.names_itself(v) for v in ("Adam", "StepLR", "kaiming", "none", "default", 3, ("ReLU",))] == \
+        [True, True, True, False, False, False, False]
+
+
+def test_every_legend_of_the_sample_labels_a_value_the_same_way():
+    context = content.read_context(sample.SRC, sample.RUNS, sample.investigations(), sample.MODELS)
+    seen: dict[str, set[str]] = {}
+    for page in context.investigation_pages():
+        inv = context.investigations[page.investigation]
+        for chart in page.charts.values():
+            spec = charts.chart_spec(chart, inv, "x", charts.PAGE_POINTS)
+            for view in spec["views"]:
+                for index, _colour, label in view["series"]:
+                    seen.setdefault(spec["series"][index]["variant"], set()).add(label)
+    none = "SimpleNet2[activation=none,depth=0]"
+    assert seen[none] - {none} == {"activation=none"}, seen[none]  # the full name where nothing varies
+
+
 def test_the_seeds_of_a_variant_keep_prefixes_of_one_epoch_list():
     grid = charts.log_indices(3000, 60)
     keep = charts.kept_indices(grid, [3000, 2500, 40])
@@ -129,7 +160,7 @@ def test_a_faceted_chart_has_one_view_per_value_and_embeds_each_run_once(tmp_pat
     assert [v["label"] for v in spec["views"]] == ["depth = 0", "depth = 10", "activation = ReLU",
                                                    "activation = sigmoid"]
     by_label = {v["label"]: v for v in spec["views"]}
-    assert [e[2] for e in by_label["depth = 10"]["series"]] == ["activation=ReLU", "activation=sigmoid"]
+    assert [e[2] for e in by_label["depth = 10"]["series"]] == ["ReLU", "sigmoid"]  # names that say what they are
     assert [e[2] for e in by_label["activation = sigmoid"]["series"]] == ["depth=0", "depth=10"]
     assert len(spec["series"]) == 4  # each run once, though two views show it
     notes = {s["variant"]: s["runs"]["1729"].get("note") for s in spec["series"]}
@@ -262,3 +293,47 @@ def test_a_chart_with_a_run_the_profiler_undercounts_shows_the_complete_count(tm
     assert "complete count" in spec["x_titles"]["flops"]
     per_epoch = {s["variant"]: s["runs"]["1729"]["flops_per_epoch"] for s in spec["series"]}
     assert per_epoch[tanh.name] == record["flops"]["per_step_complete"] * record["flops"]["steps_per_epoch"]
+
+
+def test_a_variant_row_summarises_its_seeds_as_mean_and_sample_std_with_seeds_counted():
+    from tests.site_fixtures import make_record
+
+    v = variant("SimpleNet2", depth=1, activation="ReLU")
+    runs = [tables.run_row(make_record("depth-of-architecture", v, seed, epochs=e)) for seed, e in ((1, 10), (2, 12))]
+    runs[1]["status"] = "running"
+    missing = {key: None for key, _, _ in tables.COLUMNS + tables.RECIPE_COLUMNS} | {
+        "variant": v.name, "seed": 3, "status": "not run", "note": None, "command": None}
+    (summary, group), = tables.variant_groups(runs + [missing])
+    assert group == runs + [missing]
+    finals = [r["final_val"] for r in runs]
+    assert summary["final_val"] == pytest.approx(sum(finals) / 2)
+    assert summary["final_val_std"] == pytest.approx(abs(finals[0] - finals[1]) / math.sqrt(2))  # n - 1
+    assert (summary["seeds_run"], summary["seeds_declared"], summary["final_val_n"]) == (2, 3, 2)
+    assert summary["status"] == "1 complete, 1 running, 1 not run"
+    cells = tables._summary_cells(summary)
+    assert cells["seed"].text == "2 of 3" and cells["epochs"].text == "10–12" and cells["epochs"].sort == 11
+    mean, std = (tables.percent(summary["final_val"]), tables.percent(summary["final_val_std"]))
+    assert cells["final_val"].text == f"{mean} ± {std}"
+    # a seed's row leaves empty what its variant's row already says, never a metric
+    seed_cells = tables._seed_cells(runs[0], cells)
+    assert seed_cells["parameters"].text == "" and seed_cells["final_val"].text == tables.percent(finals[0])
+    assert seed_cells["epochs"].text == "10"
+
+
+def test_one_seed_shows_its_value_without_a_spread_and_no_seed_shows_a_dash():
+    assert tables._spread(0.9, None, 1, tables.percent) == "90.00%"
+    assert tables._spread(None, None, 0, tables.percent) == "–"
+    assert tables.mean_std([0.5]) == (0.5, None) and tables.mean_std([]) == (None, None)
+
+
+def test_the_results_csv_keeps_a_row_and_a_command_per_run():
+    context = content.read_context(sample.SRC, sample.RUNS, sample.investigations(), sample.MODELS)
+    page = context.page("activation-functions")
+    text = tables.table_csv(page.tables["results"], context.investigations[page.investigation])
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    relu = [r for r in rows if r["variant"] == "SimpleNet2[activation=ReLU,depth=0]"]
+    assert len(relu) == 3 and all(r["command"].startswith("battleground run activation-functions --variant")
+                                  and f"--seed {r['seed']} " in r["command"] for r in relu)

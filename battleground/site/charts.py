@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 
 from battleground.core import catalogue, records
+from battleground.site import reproduce
 from battleground.site.context import InvestigationData, Run
 from battleground.core.spec import Variant
 
@@ -155,19 +156,39 @@ def page_run(record: dict, keep: Sequence[int], flops: str) -> dict:
     return run
 
 
+# Words a legend never shows bare: "none" is an activation and a schedule, "default" an
+# initialisation that says nothing on its own.
+PLAIN_WORDS = frozenset({"none", "default"})
+NAMED_KINDS = (catalogue.ACTIVATIONS, catalogue.OPTIMIZERS, catalogue.SCHEDULES, catalogue.INITS,
+               catalogue.DATASETS, catalogue.PROBLEMS)
+
+
+def names_itself(value) -> bool:
+    """Whether a legend may show ``value`` without its parameter's name: a name that only one of
+    the catalogue's kinds uses (``ReLU``, ``Adam``, ``StepLR``, ``kaiming``). A number never
+    (``0.001`` could be any rate), nor a tuple, a flag, or a plain word such as ``none``."""
+    if not isinstance(value, str) or value in PLAIN_WORDS:
+        return False
+    return sum(value in kind for kind in NAMED_KINDS) == 1
+
+
 def labels(variants: Sequence[Variant], named: bool = False) -> dict[str, str]:
-    """Short legend labels: of one family, only the parameters that differ among the chart's
-    variants (``ReLU``, or ``activation=ReLU, depth=1``; ``named`` always writes ``key=value``,
-    for a facet view where a bare ``10`` could be any parameter); otherwise the full names."""
+    """Short legend labels: of one family, only the parameters that differ among the variants,
+    each as ``key=value`` unless every value it takes in these variants names itself
+    (:func:`names_itself`): ``ReLU, depth=1``; ``activation=none, depth=1`` beside
+    ``activation=ReLU, depth=1``; ``lr=0.001``. So a parameter reads the same way on every chart
+    that shows the same values, and no bare number is left to guess. ``named`` writes
+    ``key=value`` for every parameter. Variants of several families keep their full names."""
     full = {v.name: v.name for v in variants}
     if len(variants) <= 1 or len({v.family for v in variants}) > 1:
         return full
     keys = sorted({k for v in variants for k, _ in v.params})
     shown = {v.name: {k: catalogue.format_value(v.kwargs.get(k)) for k in keys} for v in variants}
     varying = [k for k in keys if len({shown[v.name][k] for v in variants}) > 1]
+    bare = {k for k in varying if not named and all(names_itself(v.kwargs.get(k)) for v in variants)}
     out = {}
     for v in variants:
-        parts = [shown[v.name][k] if len(varying) == 1 and not named else f"{k}={shown[v.name][k]}" for k in varying]
+        parts = [shown[v.name][k] if k in bare else f"{k}={shown[v.name][k]}" for k in varying]
         out[v.name] = ", ".join(parts) or v.name
     return out if len(set(out.values())) == len(out) else full
 
@@ -242,15 +263,24 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
         lengths = sorted({len(r.record["epochs"]["epoch"]) for r in runs})
         keep = kept_indices(grid, lengths)
         index_of[variant.name] = len(series)
-        series.append({
+        entry = {
             "variant": variant.name,
             "name_html": plotly_text(variant.name),
             "lengths": lengths,
             "runs": {str(r.record["seed"]): page_run(r.record, keep, method) for r in runs},
-        })
+        }
+        # The reproduce command: once per variant as the halves around its seed flags, which
+        # charts.js joins for one seed or the band's all; a run's own where its seeds differ.
+        parts = reproduce.command_parts(inv.spec, [r.record for r in runs])
+        if parts:
+            entry["command"] = list(parts)
+        else:
+            for r in runs:
+                entry["runs"][str(r.record["seed"])]["command"] = reproduce.command(inv.spec, [r.record])
+        series.append(entry)
     view_specs = []
     for param, label, variants in views:
-        names = labels(variants, named=bool(param))
+        names = labels([v for v in variants if v.name in index_of])  # what varies among the drawn
         entries = [[index_of[v.name], color, plotly_text(names[v.name])]
                    for color, v in enumerate(variants) if v.name in index_of]
         if entries:

@@ -14,7 +14,7 @@ from collections import defaultdict
 import experiments
 from battleground.core import files, records
 from battleground.core.config import parse_budget
-from battleground.core.spec import Investigation, VariantError
+from battleground.core.spec import Investigation, Task, VariantError
 from battleground.core.values import SEED_RANGE, is_seed
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -29,7 +29,8 @@ class Failure(Exception):
         self.status = status
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """The command line: `list`, `run` and `bench` with their flags."""
     parser = argparse.ArgumentParser(prog="battleground", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -129,7 +130,10 @@ def _device(name: str):
     return torch.device(name)
 
 
-def command_run(args) -> int:
+def selected_tasks(args) -> list[Task]:
+    """The tasks a ``run`` command line selects (its variant, seeds, epochs or budget, smoke
+    configuration), checked, before any device is touched: what ``battleground run`` trains, and
+    what the site's reproduce commands are tested against."""
     investigation = _investigation(args.investigation)
     if args.smoke and investigation.smoke is None:
         raise Failure(f"investigation {investigation.name!r} declares no smoke configuration")
@@ -162,7 +166,6 @@ def command_run(args) -> int:
         raise Failure(f"--jobs {args.jobs}: expected a whole number >= 1")
     if args.jobs > 1 and args.device == "cuda":
         raise Failure("--jobs trains in CPU processes; leave out --device cuda or --jobs")
-    device = _device("cpu" if args.jobs > 1 else args.device)
 
     if args.smoke:
         config = investigation.config.replace(**{**investigation.smoke.config_changes, **changes})
@@ -171,7 +174,13 @@ def command_run(args) -> int:
     else:
         config = investigation.config.replace(**changes)
         seeds = list(dict.fromkeys(args.seed)) if args.seed else None
-    tasks = investigation.tasks(variants, seeds, config)
+    return investigation.tasks(variants, seeds, config)
+
+
+def command_run(args) -> int:
+    tasks = selected_tasks(args)
+    investigation = _investigation(args.investigation)
+    device = _device("cpu" if args.jobs > 1 else args.device)
 
     from battleground.train import sweep  # imports torch: only training needs it
     from battleground.train.checkpoint import CheckpointError
@@ -219,7 +228,7 @@ def command_bench(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         commands = {"list": command_list, "run": command_run, "bench": command_bench}
         return commands[args.command](args)

@@ -3,7 +3,9 @@
 // seconds), the y scale (linear or "nines", -log2(1 - accuracy)), the seed (one, or all as a
 // min–max band around the median) and, in a faceted chart, the view (e.g. one depth, or one
 // activation). A legend click highlights one variant and dims the others. Runs that diverged or
-// collapsed to one class say so in their legend name and hover.
+// collapsed to one class say so in their legend name and hover. The hover gives the command that
+// reproduces the run (battleground/site/reproduce.py), also on a line under the chart with a copy
+// button, and names every other curve at exactly the same point.
 (function () {
   "use strict";
   var DIM = 0.15;            // opacity of the variants not highlighted
@@ -29,8 +31,49 @@
     return columns[0].map(function (_, i) { return columns.map(function (c) { return c[i]; }); });
   }
 
+  // customdata[4]: the other curves at exactly this point ("" if none), so a curve hidden under
+  // another is still found; meta[2]: the command that reproduces the run (or the band's seeds).
   var HOVER = "<b>%{meta[0]}</b><br>%{meta[1]}<br>epoch %{customdata[0]}<br>%{customdata[1]:.4s}FLOPs" +
-              "<br>%{customdata[3]:.4~s} s<br>val. accuracy %{customdata[2]:.2%}<extra></extra>";
+              "<br>%{customdata[3]:.4~s} s<br>val. accuracy %{customdata[2]:.2%}%{customdata[4]}" +
+              "<br>%{meta[2]}<extra></extra>";
+
+  // The command that reproduces the runs of ``seeds`` of series ``index``, as
+  // battleground/site/reproduce.py builds it: the series carries the halves around the seed
+  // flags (command_parts), joined as reproduce.seed_flags does; where its seeds trained
+  // differently, each run carries its own, and the band has none.
+  function command(spec, index, seeds) {
+    var series = spec.series[index];
+    if (!series.command) return seeds.length === 1 ? series.runs[seeds[0]].command : null;
+    var flags = seeds.map(function (seed) { return "--seed " + seed; }).join(" ");
+    var undeclared = seeds.some(function (seed) { return spec.seeds.indexOf(seed) < 0; });
+    return series.command[0] + " " + flags + (undeclared ? " --force" : "") + series.command[1];
+  }
+  function escapeText(text) {  // Plotly reads hover text as HTML-like markup
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+  function hoverCommand(text) {  // two lines, so the label stays narrow: the variant, then the rest
+    return text === null ? "(its seeds trained differently: choose one seed for its command)"
+      : escapeText(text).replace(" --seed ", "<br>  --seed ");
+  }
+
+  // Each hoverable trace's points, listed with the other traces at exactly the same point.
+  function coincident(shown) {
+    var at = {};
+    function key(t, i) { return t.x[i] === null || t.y[i] === null ? null : (+t.x[i]).toPrecision(8) + "|" + (+t.y[i]).toPrecision(8); }
+    shown.forEach(function (t, n) {
+      if (t.hoverinfo === "skip") return;
+      t.x.forEach(function (_, i) { var k = key(t, i); if (k !== null) (at[k] = at[k] || []).push(n); });
+    });
+    shown.forEach(function (t, n) {
+      if (t.hoverinfo === "skip") return;
+      t.customdata.forEach(function (row, i) {
+        var k = key(t, i), others = k === null ? [] : at[k].filter(function (m) { return m !== n; });
+        row[4] = others.length ? "<br>also here: " + others.map(function (m) {
+          return shown[m].meta[3] + " (" + shown[m].meta[1] + ")";
+        }).join("; ") : "";
+      });
+    });
+  }
 
   // The page carries each run compactly (battleground/site/charts.py, page_run): accuracy in
   // whole 1/acc_scale as differences from the previous non-null value, FLOPs as one number per
@@ -114,17 +157,19 @@
         out.push(Object.assign({}, common, { x: x, y: ys(b.hi, s.y), line: { width: 0, color: color },
           fill: "tonexty", fillcolor: rgba(color, 0.25), hoverinfo: "skip", showlegend: false,
           name: label }));
+        var all = command(spec, index, seeds);
         out.push(Object.assign({}, common, { x: x, y: ys(b.mid, s.y), line: { width: 2, color: color },
-          name: label + note, meta: [series.name_html, "median of seeds " + seeds.join(", ") + note],
-          customdata: zip(b.epoch, b.flops, b.mid, b.seconds), hovertemplate: HOVER }));
+          name: label + note, meta: [series.name_html, "median of seeds " + seeds.join(", ") + note, hoverCommand(all), label],
+          command: all, customdata: zip(b.epoch, b.flops, b.mid, b.seconds), hovertemplate: HOVER }));
         return;
       }
       var shown = s.seed === "all" ? seeds : seeds.filter(function (seed) { return seed === s.seed; });
       shown.forEach(function (seed, j) {
         var run = runs[seed], note = noteText([run.note], 1);
+        var one = command(spec, index, [seed]);
         out.push(Object.assign({}, common, { x: xs(run, s.x), y: ys(run.acc, s.y), line: { width: 2, color: color },
-          name: label + note, showlegend: j === 0, meta: [series.name_html, "seed " + seed + note],
-          customdata: zip(run.epoch, run.flops, run.acc, run.seconds), hovertemplate: HOVER }));
+          name: label + note, showlegend: j === 0, meta: [series.name_html, "seed " + seed + note, hoverCommand(one), label],
+          command: one, customdata: zip(run.epoch, run.flops, run.acc, run.seconds), hovertemplate: HOVER }));
       });
     });
     return out;
@@ -166,6 +211,53 @@
 
   var CONFIG = { responsive: true, displaylogo: false, showTips: false,
                  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+
+  // Under a full chart, the command of the run last hovered or clicked, with a copy button: a
+  // hover label cannot be clicked, and the keyboard cannot hover.
+  function reproduceLine(chart) {
+    if (chart.small) return null;
+    var line = document.createElement("p"), button = document.createElement("button"),
+        code = document.createElement("code"), status = document.createElement("span");
+    line.className = "reproduce-line";
+    line.hidden = true;
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = "copy";
+    code.className = "command";
+    status.className = "visually-hidden";
+    status.setAttribute("aria-live", "polite");
+    line.appendChild(document.createTextNode("Reproduce the run under the pointer: "));
+    line.appendChild(button);
+    line.appendChild(document.createTextNode(" "));
+    line.appendChild(code);
+    line.appendChild(status);
+    button.addEventListener("click", function () { copyText(code.textContent, button, status); });
+    chart.plot.parentNode.insertBefore(line, chart.plot.nextSibling);
+    return line;
+  }
+  function showCommand(line, text) {
+    if (!line || !text) return;
+    line.querySelector("code").textContent = text;
+    line.hidden = false;
+  }
+  // The clipboard API (http://localhost, https and file:// may use it), else a selection copied.
+  function copyText(text, button, status) {
+    function done(ok) {
+      button.textContent = ok ? "copied" : "select and copy";
+      status.textContent = ok ? "Copied: " + text : "Could not copy; select the command instead.";
+      setTimeout(function () { button.textContent = "copy"; }, 2000);
+    }
+    function fallback() {
+      var range = document.createRange(), selection = window.getSelection(), ok = false;
+      range.selectNodeContents(button.parentNode.querySelector("code"));
+      selection.removeAllRanges();
+      selection.addRange(range);
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      done(ok);
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    else fallback();
+  }
 
   // A seed that no run of the view has draws nothing: say so, rather than axes around nothing.
   function emptyNotice(chart, empty) {
@@ -209,6 +301,7 @@
     if (!window.Plotly) return plotlyReady;  // the first draw follows Plotly's load, with the state then
     if (chart.loading) { chart.loading.remove(); chart.loading = null; chart.plot.removeAttribute("aria-busy"); }
     var shown = traces(chart), look = layout(chart);
+    coincident(shown);
     emptyNotice(chart, shown.length === 0);
     Object.assign(look.xaxis, logTicks(shown));
     return Plotly.react(chart.plot, shown, look,
@@ -273,7 +366,10 @@
     chart.loading = loadingNote(plot);
     charts.push(chart);
     showDownloads(chart);
+    var line = reproduceLine(chart);
     plotlyReady.then(function () { return draw(chart); }).then(function () {
+      plot.on("plotly_hover", function (event) { showCommand(line, event.points[0].data.command); });
+      plot.on("plotly_click", function (event) { showCommand(line, event.points[0].data.command); });
       plot.on("plotly_legendclick", function (event) {
         var group = event.data[event.curveNumber].legendgroup;
         chart.state.highlight = chart.state.highlight === group ? null : group;
