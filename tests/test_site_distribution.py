@@ -42,8 +42,8 @@ def test_a_distribution_has_every_seed_and_the_mean_and_sample_std_of_each_varia
     data = distribution.boxes(distribution.DistributionDef("d", "t", frontmatter.Selection()), inv)
     by_variant = {box["variant"]: box for box in data["boxes"]}
     cnn = by_variant[CNN.name]
-    assert [s["test"] for s in cnn["seeds"]] == [0.8, 0.9, 0.85]
-    assert [s["train_seconds"] for s in cnn["seeds"]] == [3.0, 3.0, 4.0]  # summed over the epochs
+    assert cnn["seeds"] == [1, 2, 3] and cnn["values"]["test"] == [0.8, 0.9, 0.85]
+    assert cnn["values"]["train_seconds"] == [3.0, 3.0, 4.0]  # summed over the epochs
     assert cnn["spread"]["test"] == {"mean": 0.85, "std": 0.05, "n": 3}  # the sample std, n - 1
     assert by_variant[SIAMESE.name]["spread"]["test"] == {"mean": 0.95, "std": None, "n": 1}
     # a run still training has no test accuracy and no total time yet: counted nowhere

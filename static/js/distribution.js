@@ -20,11 +20,12 @@
     var colours = [css("--accent"), css("--ok"), css("--warn"), css("--bad"), css("--text-light")];
     // the first variant on top, as a table reads
     var traces = d.boxes.slice().reverse().map(function (box, i) {
-      var points = box.seeds.filter(function (s) { return s[key] !== null; });
+      var points = box.seeds.map(function (seed, j) { return { seed: seed, value: box.values[key][j] }; })
+        .filter(function (p) { return p.value !== null; });
       return {
         type: "box", orientation: "h", name: box.label + " · " + spreadText(key, box.spread[key]),
-        x: points.map(function (s) { return s[key]; }),
-        text: points.map(function (s) { return box.variant + "<br>seed " + s.seed + ": " + shown(key, s[key]); }),
+        x: points.map(function (p) { return p.value; }),
+        text: points.map(function (p) { return box.variant + "<br>seed " + p.seed + ": " + shown(key, p.value); }),
         hovertemplate: "%{text}<extra></extra>", boxpoints: "all", jitter: 0.4, pointpos: 0,
         marker: { size: 6, opacity: 0.8, color: colours[(d.boxes.length - 1 - i) % colours.length] },
         line: { width: 1.5, color: colours[(d.boxes.length - 1 - i) % colours.length] },

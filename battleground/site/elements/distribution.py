@@ -25,6 +25,7 @@ from battleground.site.elements.summary import METRICS as ACCURACIES
 from battleground.site.elements.summary import metric as accuracy, rounded
 
 METRICS = {**ACCURACIES, "train_seconds": "training time (s)"}  # key -> label
+DIGITS = {**{key: 4 for key in ACCURACIES}, "train_seconds": 1}  # decimals kept: 0.01 pp, 0.1 s
 HIGHER_IS_BETTER = {key: key != "train_seconds" for key in METRICS}
 
 FIELDS = {
@@ -77,8 +78,8 @@ def short_labels(variants: list) -> dict[str, str]:
 
 
 def boxes(distribution: DistributionDef, inv: InvestigationData) -> dict:
-    """Per selected variant with runs: its label, every seed's value of every metric, and their
-    spread."""
+    """Per selected variant with runs: its label, its seeds and each metric's value for each
+    seed (``values[metric][i]`` is seed ``seeds[i]``'s), and their spread."""
     selected = [v for v in inv.variants if distribution.selection.matches(v)]
     label = short_labels(selected)
     out = []
@@ -86,9 +87,11 @@ def boxes(distribution: DistributionDef, inv: InvestigationData) -> dict:
         runs = sorted((r for r in inv.runs if r.variant.name == v.name), key=lambda r: r.record["seed"])
         if not runs:
             continue
-        seeds = [{"seed": r.record["seed"], **{key: rounded(value(r.record, key)) for key in METRICS}} for r in runs]
-        out.append({"variant": v.name, "label": label[v.name], "seeds": seeds,
-                    "spread": {key: spread([s[key] for s in seeds if s[key] is not None]) for key in METRICS}})
+        # column-wise, so a hundred variants of fifteen seeds stay a few kB of the page
+        values = {key: [rounded(value(r.record, key), DIGITS[key]) for r in runs] for key in METRICS}
+        out.append({"variant": v.name, "label": label[v.name], "seeds": [r.record["seed"] for r in runs],
+                    "values": values,
+                    "spread": {key: spread([x for x in values[key] if x is not None]) for key in METRICS}})
     records_ = [r.record for r in inv.runs if distribution.selection.matches(r.variant)]
     return {"boxes": out, "metric": distribution.metric, "metrics": METRICS, "higher": HIGHER_IS_BETTER,
             "data": charts.data_label(records_)}
