@@ -240,7 +240,7 @@ def test_markup_in_a_variant_name_stays_text(watched, base_url):
     page = w.open(base_url + "activation-functions.html")
     figure = "chart-activation-functions-simplenet2"
     legend = page.locator(f"#{figure} g.legend text.legendtext").all_text_contents()
-    assert sample.EVIL in legend
+    assert f"activation={sample.EVIL}" in legend  # as text, named like every other activation there
     assert page.locator("td code", has_text=sample.EVIL).count() >= 1
     assert page.locator("td", has_text="<b>GPU</b> & co").count() >= 1
     assert page.evaluate("document.querySelectorAll('main script:not([type])').length") == 0
@@ -492,6 +492,18 @@ def test_seed_band_spans_the_seeds_point_by_point(watched, base_url):
     assert w.problems == []
 
 
+def mouse_over_point(page, figure: str, curve: int, point: int) -> None:
+    """Move the real mouse over one point of a trace (Plotly.Fx.hover draws a label, but sends no
+    plotly_hover event to the page's listeners)."""
+    x, y = page.evaluate(f"""() => {{
+        const gd = document.querySelector('#{figure} .plot'), t = gd.data[{curve}];
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+        return [box.left + xa.l2p(xa.d2l(t.x[{point}])), box.top + ya.l2p(ya.d2l(t.y[{point}]))];
+    }}""")
+    page.mouse.move(x, y)
+
+
 def test_hover_gives_the_command_that_reproduces_the_run_with_a_copy_button(watched, base_url):
     from battleground.core import records as record_files
     from battleground.site import reproduce
@@ -504,7 +516,9 @@ def test_hover_gives_the_command_that_reproduces_the_run_with_a_copy_button(watc
     plot = f"document.querySelector('#{figure} .plot')"
     relu = "SimpleNet2[activation=ReLU,depth=0]"
     band = page.evaluate(f"{plot}.data.findIndex(t => t.meta && t.meta[0] === '{relu}' && t.hoverinfo !== 'skip')")
-    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {band}, pointNumber: 3}}])")
+    page.locator(f"#{figure}").scroll_into_view_if_needed()
+    mouse_over_point(page, figure, band, 3)
+    page.wait_for_function(f"document.querySelector('#{figure} g.hovertext') !== null")
     text = page.locator(f"#{figure} g.hovertext").first.text_content()
     seeds = [runs[(relu, s)] for s in (1729, 271828, 314159)]
     assert "--seed 1729 --seed 271828 --seed 314159 --budget 4h --device cuda" in text
@@ -513,8 +527,10 @@ def test_hover_gives_the_command_that_reproduces_the_run_with_a_copy_button(watc
     page.select_option(f"#{figure} select[data-control=seed]", "271828")
     page.wait_for_function(f"{plot}.data.every(t => t.hoverinfo !== 'skip')")
     one = page.evaluate(f"{plot}.data.findIndex(t => t.meta[0] === '{relu}')")
-    page.evaluate(f"() => Plotly.Fx.hover({plot}, [{{curveNumber: {one}, pointNumber: 2}}])")
+    page.mouse.move(0, 0)
+    mouse_over_point(page, figure, one, 2)
     expected = reproduce.command(spec, [runs[(relu, 271828)]])
+    page.wait_for_function(f"document.querySelector('#{figure} .reproduce-line code').textContent.includes('--seed 271828')")
     assert line.locator("code").text_content() == expected
     line.locator("button.copy").click()
     page.wait_for_function(f"document.querySelector('#{figure} .reproduce-line button').textContent === 'copied'")
