@@ -13,7 +13,6 @@ from pathlib import Path
 
 from battleground.site.serve import start_in_thread
 from tests.golden import sample
-from tests.test_site_browser import CHROMIUM_ARGS, chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -74,14 +73,10 @@ def served(site: Path):
 
 @contextlib.contextmanager
 def chromium():
-    from playwright.sync_api import sync_playwright
+    """The test process's shared Chromium (:mod:`tests.chromium`), closed when the session ends."""
+    from tests import chromium as shared
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield shared.browser()
 
 
 def open_page(page, url: str) -> None:

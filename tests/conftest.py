@@ -29,3 +29,12 @@ def data_dir() -> Path:
     if root is None:
         pytest.fail("the MNIST IDX files are missing: set BATTLEGROUND_DATA_DIR or put them in ../shared/data")
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_chromium():
+    """Close the shared Chromium of the browser tests (:mod:`tests.chromium`) when the session ends."""
+    yield
+    from tests import chromium
+
+    chromium.stop()

@@ -52,12 +52,9 @@ def base_url(site):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from tests import chromium
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return chromium.browser()
 
 
 class Watched:
@@ -66,7 +63,7 @@ class Watched:
     def __init__(self, browser, allowed_hosts: set[str], **context_args):
         self.context = browser.new_context(viewport={"width": 1100, "height": 900}, **context_args)
         self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
+        self.page.set_default_timeout(30_000)  # a busy CI machine
         self.problems: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))

@@ -14,7 +14,7 @@ import pytest
 
 from battleground.site import builder
 from battleground.site.serve import start_in_thread
-from tests.test_site_browser import CHROMIUM_ARGS, SCREENSHOTS, chromium_path
+from tests.test_site_browser import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -33,12 +33,9 @@ def base_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from tests import chromium
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return chromium.browser()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from battleground.core import catalogue, records, zoo
 from battleground.site import builder
 from battleground.site.serve import start_in_thread
 from experiments import network_zoo
-from tests.test_site_browser import CHROMIUM_ARGS, SCREENSHOTS, Watched, chromium_path
+from tests.test_site_browser import SCREENSHOTS, Watched
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 300 * 1024
@@ -76,36 +76,32 @@ def test_the_page_has_every_part_with_the_pictures_and_stays_under_300_kb(zoo_si
 
 @pytest.mark.browser
 def test_the_zoo_page_draws_its_charts_and_pictures_without_a_console_error(zoo_site):
-    from playwright.sync_api import sync_playwright
+    from tests import chromium
 
     server, url = start_in_thread(zoo_site, prefix="/zoo/")
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            try:
-                w = Watched(browser, {urlparse(url).netloc})
-                page = w.page
-                page.set_default_timeout(LOADED_S * 1000)
-                page.goto(url + "network-zoo.html")
-                page.wait_for_load_state("load")
-                page.wait_for_function("document.querySelectorAll('.zoo .plot .main-svg').length >= 2")
-                points = page.evaluate("document.querySelector('[data-zoo-strategy] .plot').data.length")
-                assert points == len(catalogue.ZOO_COMPUTATIONS) + 1  # a box per kind, and the stars
-                page.select_option("[data-zoo-strategy] [data-control=metric]", "flops")
-                page.select_option("[data-zoo-strategy] [data-control=group]", "activation")
-                axis = page.evaluate("document.querySelector('[data-zoo-strategy] .plot').layout.yaxis.type")
-                assert axis == "log"
-                images = page.locator(".zoo-digits img")
-                for i in range(images.count()):  # lazy: scroll each into view, then it must have loaded
-                    images.nth(i).scroll_into_view_if_needed()
-                page.wait_for_function("[...document.querySelectorAll('.zoo-digits img')]"
-                                       ".every(img => img.complete && img.naturalWidth === 28)")
-                page.wait_for_timeout(300)
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / "network-zoo.png"), full_page=True)
-                assert w.problems == []
-                w.close()
-            finally:
-                browser.close()
+        browser = chromium.browser()
+        w = Watched(browser, {urlparse(url).netloc})
+        page = w.page
+        page.set_default_timeout(LOADED_S * 1000)
+        page.goto(url + "network-zoo.html")
+        page.wait_for_load_state("load")
+        page.wait_for_function("document.querySelectorAll('.zoo .plot .main-svg').length >= 2")
+        points = page.evaluate("document.querySelector('[data-zoo-strategy] .plot').data.length")
+        assert points == len(catalogue.ZOO_COMPUTATIONS) + 1  # a box per kind, and the stars
+        page.select_option("[data-zoo-strategy] [data-control=metric]", "flops")
+        page.select_option("[data-zoo-strategy] [data-control=group]", "activation")
+        axis = page.evaluate("document.querySelector('[data-zoo-strategy] .plot').layout.yaxis.type")
+        assert axis == "log"
+        images = page.locator(".zoo-digits img")
+        for i in range(images.count()):  # lazy: scroll each into view, then it must have loaded
+            images.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("[...document.querySelectorAll('.zoo-digits img')]"
+                               ".every(img => img.complete && img.naturalWidth === 28)")
+        page.wait_for_timeout(300)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "network-zoo.png"), full_page=True)
+        assert w.problems == []
+        w.close()
     finally:
         server.shutdown()
