@@ -107,3 +107,19 @@ def test_a_bad_distribution_or_reference_is_named_by_file_and_field(tmp_path, sa
     with pytest.raises(SiteError) as caught:
         frontmatter.read_page(path, {INV.name: sample_inv})
     assert caught.value.field == field and str(path) in str(caught.value) and expected in str(caught.value)
+
+
+def test_mcnemar_is_left_out_where_the_split_files_labels_are_not_the_targets(tmp_path):
+    # a split file beside the runs holds each image's digit; a digit-pairs prediction is "greater
+    # or not" of a pair, so pairing the two would test nonsense
+    from battleground.core import splits
+    from battleground.site import comparison
+
+    runs = tmp_path / "runs"
+    pairs = record(CNN, 1, 0.8, [1.0])
+    pairs["config"]["problem"] = "digit-pairs"
+    path = splits.for_config(runs, pairs["config"])
+    path.parent.mkdir(parents=True)
+    path.write_text("{}", encoding="utf-8")
+    run = Run(runs / INV.name / "a.json", pairs, CNN)
+    assert comparison._test_labels(run) is None
