@@ -110,7 +110,7 @@ def test_each_later_investigation_page_draws_its_fixed_compute_view(open_page, n
 def test_the_leaderboard_draws_one_frontier_per_data_set_and_links_to_the_pages(open_page, width):
     page, problems = open_page("leaderboard.html", width=width, plots=2)
     titles = page.locator("figure[data-leaderboard] .data-set").all_text_contents()
-    assert titles == ["· Fashion-MNIST", "· MNIST"]
+    assert titles == ["· Fashion-MNIST", "· MNIST", "· MNIST digit pairs"]  # one frontier per data set and task
     data = page.evaluate("document.querySelector('figure[data-leaderboard] .plot').data")
     assert data[-1]["name"] == "Pareto frontier" and len(data[-1]["x"]) >= 1
     page.select_option("figure[data-leaderboard] select[data-control=x]", "parameters")

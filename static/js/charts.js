@@ -329,6 +329,8 @@
     tag.onerror = function () { reject(new Error("could not load " + src)); };
     document.head.appendChild(tag);
   });
+  // The other Plotly elements (heatmap.js, distribution.js, zoo.js, ...) draw when this settles.
+  window.battlegroundPlotly = plotlyReady;
   plotlyReady.catch(function (error) {
     charts.forEach(function (chart) {
       if (chart.loading) chart.loading.textContent = "The chart could not be drawn: " + error.message + ".";

@@ -64,6 +64,6 @@
     document.querySelectorAll("figure[data-distribution]").forEach(init);
     document.addEventListener("battleground:theme", function () { charts.forEach(draw); });
   }
-  // Plotly may arrive after this script (it is loaded deferred, and may be loaded later still)
-  if (window.Plotly) start(); else window.addEventListener("load", start);
+  // Plotly arrives after this script: charts.js loads it once and says when (window.battlegroundPlotly)
+  (window.battlegroundPlotly || Promise.resolve()).then(start);
 })();

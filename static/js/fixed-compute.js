@@ -55,5 +55,5 @@
     document.querySelectorAll("figure[data-fixed-compute]").forEach(init);
     document.addEventListener("battleground:theme", function () { views.forEach(draw); });
   }
-  if (window.Plotly) start(); else window.addEventListener("load", start);
+  (window.battlegroundPlotly || Promise.resolve()).then(start);  // charts.js loads Plotly once
 })();

@@ -84,6 +84,6 @@
       });
     });
   }
-  // Plotly may arrive after this script (it is loaded deferred, and may be loaded later still)
-  if (window.Plotly) start(); else window.addEventListener("load", start);
+  // Plotly arrives after this script: charts.js loads it once and says when (window.battlegroundPlotly)
+  (window.battlegroundPlotly || Promise.resolve()).then(start);
 })();

@@ -58,5 +58,5 @@
     document.querySelectorAll("figure[data-leaderboard]").forEach(init);
     document.addEventListener("battleground:theme", function () { boards.forEach(draw); });
   }
-  if (window.Plotly) start(); else window.addEventListener("load", start);
+  (window.battlegroundPlotly || Promise.resolve()).then(start);  // charts.js loads Plotly once
 })();

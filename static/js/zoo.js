@@ -70,5 +70,6 @@
     document.querySelectorAll("[data-zoo-strategy]").forEach(drawStrategy);
     document.querySelectorAll("[data-zoo-ensembles]").forEach(drawEnsembles);
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+  // deferred, after charts.js, which loads Plotly once and says when (window.battlegroundPlotly)
+  (window.battlegroundPlotly || Promise.resolve()).then(start);
 })();
