@@ -220,7 +220,7 @@ BAD = {
     "activation": ('variant("MLP", widths=(950, 50), activation=("ReLU", "sigmoidd"))', "activation",
                    "one of none, ReLU"),
     "combination": ('variant("ResidualMLP", schedule="cosine")', "step_size", "a setting of schedule StepLR"),
-    "family": ('variant("ResNet")', "ResNet", "known: SimpleNet2, LeNet5, MLP"),
+    "family": ('variant("ResNet50")', "ResNet50", "known: SimpleNet2, LeNet5, MLP"),
 }
 
 

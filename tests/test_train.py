@@ -76,6 +76,8 @@ def test_a_record_carries_flops_predictions_and_provenance(smoke_splits, tmp_pat
     assert len(counts) == 10 and sum(counts) == 8_000
     assert record["model"] == {
         "family": "SimpleNet2", "params": {"activation": "ReLU", "depth": 0, "width": 100}, "parameters": 79_510,
+        # one input's tensors: the 784 pixels, then linear 100, ReLU 100, linear 10; three layers run
+        "memory": 784 + 100 + 100 + 10, "operations": 3,
     }
     assert record["data"] == {"source": "idx files", "train_images": 2_000, "val_images": 8_000, "test_images": 2_000}
     environment = record["environment"]

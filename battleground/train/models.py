@@ -352,7 +352,7 @@ class ZooConv(nn.Module):
 
     DIMS = 2
 
-    def __init__(self, channels: tuple, kernel: int = 3, activation: str = "ReLU", widths: tuple = (),
+    def __init__(self, channels: tuple, kernel: int = 3, activation: str = "ReLU", *, widths: tuple,
                  input_shape: tuple = MNIST_SHAPE, classes: int = MNIST_CLASSES):
         super().__init__()
         if self.DIMS == 3 and input_shape[1] % 4:
@@ -376,15 +376,24 @@ class ZooConv(nn.Module):
         return self.layers(fold_image(x, self.DIMS))
 
 
-class ZooConv1d(ZooConv):
+class PlainZooConv(ZooConv):
+    """Convolutions only, straight to the classes: no linear layers between (the catalogue lists
+    no ``widths`` for these kinds)."""
+
+    def __init__(self, channels: tuple, kernel: int = 3, activation: str = "ReLU", input_shape: tuple = MNIST_SHAPE,
+                 classes: int = MNIST_CLASSES):
+        super().__init__(channels, kernel, activation, widths=(), input_shape=input_shape, classes=classes)
+
+
+class ZooConv1d(PlainZooConv):
     DIMS = 1
 
 
-class ZooConv2d(ZooConv):
+class ZooConv2d(PlainZooConv):
     DIMS = 2
 
 
-class ZooConv3d(ZooConv):
+class ZooConv3d(PlainZooConv):
     DIMS = 3
 
 
