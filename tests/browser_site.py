@@ -1,6 +1,6 @@
 """The site the layout and accessibility browser tests read: the golden sample site grown to the
 size of the real one (nine pages, so the navigation wraps as it does on the published site) with a
-faceted chart on the home page, and the headless Chromium they drive.
+faceted chart on the home page (the browser is the conftest's shared one).
 
 Chromium is required: these tests fail, not skip, where it is missing (CI installs it).
 """
@@ -69,14 +69,6 @@ def served(site: Path):
         yield url
     finally:
         server.shutdown()
-
-
-@contextlib.contextmanager
-def chromium():
-    """The test process's shared Chromium (:mod:`tests.chromium`), closed when the session ends."""
-    from tests import chromium as shared
-
-    yield shared.browser()
 
 
 def open_page(page, url: str) -> None:

@@ -38,3 +38,22 @@ def _close_chromium():
     from tests import chromium
 
     chromium.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The shared headless Chromium of the browser tests (:mod:`tests.chromium`)."""
+    from tests import chromium
+
+    return chromium.browser()
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory, data_dir) -> Path:
+    """The site readers get: ``site_src/`` and the committed runs, the zoo's pictures included,
+    built once for every browser test of the published pages."""
+    from battleground.site import builder
+
+    out = tmp_path_factory.mktemp("published") / "site"
+    builder.build(out, data_dir=data_dir)
+    return out

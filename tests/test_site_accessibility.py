@@ -31,12 +31,6 @@ def base_url(site):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with browser_site.chromium() as browser:
-        yield browser
-
-
 def axe_source() -> str:
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `npm ci` in the repository root")

@@ -50,13 +50,6 @@ def base_url(site):
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from tests import chromium
-
-    return chromium.browser()
-
-
 class Watched:
     """A page with every console error, page error, failed request and foreign request noted."""
 

@@ -22,9 +22,9 @@ def site(tmp_path_factory) -> Path:
     return browser_site.build(tmp_path_factory.mktemp("loading"))
 
 
-def test_the_page_is_usable_and_charts_keep_their_size_while_plotly_loads(site):
+def test_the_page_is_usable_and_charts_keep_their_size_while_plotly_loads(site, browser):
     held = []
-    with browser_site.served(site) as url, browser_site.chromium() as browser:
+    with browser_site.served(site) as url:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
         page = context.new_page()
         requested = []

@@ -58,12 +58,6 @@ def base_url(site):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with browser_site.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def measured(browser, site, base_url) -> dict[tuple[int, str], dict]:
     """Each page at each width, measured once (and photographed at 390 and 1280 px)."""
     out = {}

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from battleground.site import builder
 from tests import browser_site
 from tests.test_site_accessibility import axe_source, violations
 
@@ -23,22 +22,14 @@ SHOT_WIDTHS = (390, 1280)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, data_dir) -> Path:
-    out = tmp_path_factory.mktemp("published") / "site"
-    builder.build(out, data_dir=data_dir)
-    return out
+def site(published_site) -> Path:
+    return published_site
 
 
 @pytest.fixture(scope="module")
 def base_url(site):
     with browser_site.served(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with browser_site.chromium() as browser:
-        yield browser
 
 
 def _all_drawn(page) -> None:

@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from battleground.site import builder
 from battleground.site.serve import start_in_thread
 from tests.test_site_browser import SCREENSHOTS
 
@@ -23,19 +22,10 @@ FOLD = 800  # the height of a 1280-px-wide laptop screen's browser window, about
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    out = tmp_path_factory.mktemp("summaries") / "site"
-    builder.build(out, runs=ROOT / "runs", src=ROOT / "site_src")
-    server, url = start_in_thread(out, prefix="/s/")
+def base_url(published_site):
+    server, url = start_in_thread(published_site, prefix="/s/")
     yield url
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from tests import chromium
-
-    return chromium.browser()
 
 
 @pytest.fixture

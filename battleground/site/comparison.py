@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from battleground.core import records, splits
+from battleground.core import catalogue, records, splits
 from battleground.site import frontmatter, significance
 from battleground.site.charts import labels
 from battleground.site.context import InvestigationData, Run, Selection, SiteError
@@ -85,7 +85,7 @@ def _test_labels(run: Run) -> list[int] | None:
     """The labels of the run's test images, from the split file beside the runs; None without one,
     and None where the run's targets are not the images' classes (digit pairs: the file holds each
     image's digit, not whether a pair's first digit is greater)."""
-    if run.record["config"].get("problem", "classify") != "classify":
+    if catalogue.PROBLEMS[run.record["config"].get("problem", "classify")].pairs:
         return None
     path = splits.for_config(run.path.parent.parent, run.record["config"])
     return splits.read(path)["test_labels"] if path.is_file() else None

@@ -58,7 +58,7 @@ def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str])
         if name not in declared and name not in extra:
             extra[name] = variant
             warnings.append(f"{path}: variant {name!r} is not declared in the investigation's experiments module")
-        if record["seed"] not in (spec.seeds_of(variant) if name in declared else spec.seeds):
+        if record["seed"] not in spec.seeds_of(variant):
             warnings.append(f"{path}: seed {record['seed']} is not one of the investigation's seeds")
         runs.append(Run(path, record, variant))
     variants = list(spec.variants) + [extra[n] for n in sorted(extra)]

@@ -163,8 +163,7 @@ def table_rows(table: TableDef, inv: InvestigationData) -> list[dict[str, Any]]:
     for variant in inv.variants:
         if not table.selection.matches(variant):
             continue
-        declared = inv.spec.seeds_of(variant) if variant in inv.spec.variants else inv.spec.seeds
-        seeds = declared if table.seed == "all" else (table.seed,)
+        seeds = inv.spec.seeds_of(variant) if table.seed == "all" else (table.seed,)
         runs = {r.record["seed"]: r for r in inv.runs if r.variant.name == variant.name}
         wanted = sorted(set(seeds) | ({s for s in runs} if table.seed == "all" else set()))
         for seed in wanted:

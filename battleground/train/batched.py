@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import stack_module_state
 
-from battleground.train import checkpoint, models, loop
+from battleground.train import checkpoint, models, loop, problems
 from battleground.train.engines import batched as engine, chain
 from battleground.core import records
 from battleground.core.config import SETTINGS, TrainConfig
@@ -47,7 +47,7 @@ def shape(task: Task) -> tuple:
     where the seed draws the data itself (digit pairs with ``pairs`` set): there each seed is its
     own shape."""
     shared = tuple((key, getattr(task.config, key)) for key in SETTINGS if key not in PER_MODEL)
-    own_data = (task.seed,) if task.config.pairs is not None else ()
+    own_data = (task.seed,) if problems.for_config(task.config).per_seed else ()
     return task.variant.family, tuple(sorted(task.variant.model_kwargs.items())), shared, own_data
 
 

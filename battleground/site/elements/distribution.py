@@ -14,7 +14,6 @@ A page declares distributions in its front matter, selecting variants as a chart
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from battleground.site.context import Context, InvestigationData, Page, Selectio
 from battleground.site.elements.base import NO_RESULTS, Element, Rendering, data_path
 from battleground.site.elements.summary import METRICS as ACCURACIES
 from battleground.site.elements.summary import metric as accuracy, rounded
+from battleground.site.tables import mean_std
 
 METRICS = {**ACCURACIES, "train_seconds": "training time (s)"}  # key -> label
 DIGITS = {**{key: 4 for key in ACCURACIES}, "train_seconds": 1}  # decimals kept: 0.01 pp, 0.1 s
@@ -63,8 +63,8 @@ def value(record: dict, key: str) -> float | None:
 
 def spread(values: list[float]) -> dict:
     """Mean, sample standard deviation (None for one value) and count of ``values``."""
-    return {"mean": rounded(statistics.fmean(values)) if values else None,
-            "std": rounded(statistics.stdev(values)) if len(values) > 1 else None, "n": len(values)}
+    mean, std = mean_std(values)
+    return {"mean": rounded(mean), "std": rounded(std), "n": len(values)}
 
 
 def short_labels(variants: list) -> dict[str, str]:
