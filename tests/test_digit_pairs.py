@@ -151,3 +151,11 @@ def test_variant_seeds_must_name_a_variant_and_seeds():
         Investigation("x", "?", (declared,), seeds=(1, 2), variant_seeds=(("MLP", (1,)),))
     with pytest.raises(ValueError, match="seed -3 of ConvNet"):
         Investigation("x", "?", (declared,), seeds=(1, 2), variant_seeds=((declared.name, (-3,)),))
+
+
+def test_an_auxiliary_loss_on_a_model_without_digit_logits_names_one_that_has_them():
+    problem = problems.for_config(PAIRS.replace(aux_weight=1.0))
+    model = models.build(variant("ConvNet"), SHAPE)  # logits only
+    x, y = torch.rand(4, 2, 14, 14), torch.randint(0, 2, (4,))
+    with pytest.raises(ValueError, match="aux_weight > 0 needs a model that returns digit logits, e.g. SiameseNet"):
+        problem.loss(model(x), y, digits=torch.randint(0, 10, (4, 2)))

@@ -198,7 +198,7 @@ class DigitPairs(Problem):
             return main
         if not (isinstance(output, dict) and "digits" in output):
             raise ValueError("aux_weight > 0 needs a model that returns digit logits, "
-                             "e.g. SiameseNet with digit_logits=True")
+                             "e.g. SiameseNet, whose branch gives each image ten digit logits")
         aux = F.cross_entropy(output["digits"].flatten(0, 1), digits.flatten(), reduction=reduction)
         # Per pair: the mean of its two digits' losses, so aux_weight=1 weighs a digit as the main task.
         return main + weight * (aux / 2 if reduction == "sum" else aux)
