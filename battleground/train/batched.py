@@ -24,6 +24,7 @@ not bit for bit (tests pin how closely). Each model keeps its own run record, wr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -167,7 +168,7 @@ def _check_same_shape(tasks: list[Task]) -> None:
 
 
 def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_dir: Path | str,
-                progress: bool = True) -> list[dict]:
+                progress: bool = True, report: Callable[[dict], None] | None = None) -> list[dict]:
     """Train same-shape ``tasks`` (see :func:`shape`) together; return their records, each written
     after every epoch with its own task's config (its own ``lr``).
 
@@ -204,4 +205,4 @@ def train_group(tasks: list[Task], splits: Splits, device: torch.device, runs_di
 
     names = " ".join(dict.fromkeys(t.variant.name for t in tasks))
     seeds = ",".join(dict.fromkeys(str(t.seed) for t in tasks))
-    return loop.run_epochs(members, splits, epochs, train_epochs, f"{names} seeds {seeds}", progress)
+    return loop.run_epochs(members, splits, epochs, train_epochs, f"{names} seeds {seeds}", progress, report)

@@ -40,7 +40,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="train an investigation's variants and write their records")
     run.add_argument("investigation", help="an investigation's name, as `battleground list` shows")
-    run.add_argument("--variant", help="train only this variant, e.g. 'SimpleNet2[activation=ReLU,depth=0]'")
+    run.add_argument("--variant", action="append",
+                     help="train only this variant, e.g. 'SimpleNet2[activation=ReLU,depth=0]'; give it again for more")
     run.add_argument("--seed", type=int, action="append",
                      help="train only this seed; give it again for more (default: all the investigation's "
                           "seeds; a seed the investigation does not declare needs --force)")
@@ -60,6 +61,17 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=1,
                      help="train on the CPU in N worker processes of one thread each (networks of different "
                           "shapes, such as the zoo's); prints the throughput in runs per hour (default: 1)")
+    run.add_argument("--executor", choices=("local", "ray"), default="local",
+                     help="local: this process (or --jobs worker processes); ray: one Ray task per run, or per "
+                          "same-shape group on a GPU, on a local cluster or the one at --address (default: local)")
+    run.add_argument("--address", help="with --executor ray: join the Ray cluster at HOST:PORT (default: start a "
+                     "local cluster on this machine, loopback only)")
+    run.add_argument("--cpus-per-task", type=float, default=1,
+                     help="with --executor ray: CPUs (and torch threads) each task asks for (default: 1)")
+    run.add_argument("--gpus-per-task", type=float, default=0,
+                     help="with --executor ray: GPUs each task asks for, e.g. 0.25 for four tasks a GPU (default: 0)")
+    run.add_argument("--max-retries", type=int, default=3,
+                     help="with --executor ray: times a task whose worker died is tried again (default: 3)")
     run.add_argument("--cuda-graphs", action="store_true",
                      help="on CUDA, replay each training step of a model trained alone as a CUDA graph "
                           "(see battleground bench for what it buys)")
@@ -138,9 +150,9 @@ def selected_tasks(args) -> list[Task]:
     if args.smoke and investigation.smoke is None:
         raise Failure(f"investigation {investigation.name!r} declares no smoke configuration")
     variants = None
-    if args.variant is not None:
+    if args.variant:
         try:
-            variants = [investigation.variant_named(args.variant)]
+            variants = [investigation.variant_named(name) for name in dict.fromkeys(args.variant)]
         except KeyError as error:  # its message lists the variants one a line: make it one line
             raise Failure(error.args[0].replace(":\n  ", ": ").replace("\n  ", ", ")) from None
     changes = {}
@@ -166,6 +178,7 @@ def selected_tasks(args) -> list[Task]:
         raise Failure(f"--jobs {args.jobs}: expected a whole number >= 1")
     if args.jobs > 1 and args.device == "cuda":
         raise Failure("--jobs trains in CPU processes; leave out --device cuda or --jobs")
+    _check_executor(args)
 
     if args.smoke:
         config = investigation.config.replace(**{**investigation.smoke.config_changes, **changes})
@@ -177,10 +190,48 @@ def selected_tasks(args) -> list[Task]:
     return investigation.tasks(variants, seeds, config)
 
 
+def _check_executor(args) -> None:
+    if args.executor == "local":
+        given = [flag for flag, value, default in (("--address", args.address, None), ("--cpus-per-task",
+                 args.cpus_per_task, 1), ("--gpus-per-task", args.gpus_per_task, 0), ("--max-retries",
+                 args.max_retries, 3)) if value != default]
+        if given:
+            raise Failure(f"{given[0]} is for the Ray executor; add --executor ray")
+        return
+    if args.jobs > 1:
+        raise Failure("--jobs is the local executor's; with --executor ray the cluster's CPUs set the parallelism")
+    if args.cpus_per_task <= 0 or args.gpus_per_task < 0:
+        raise Failure(f"--cpus-per-task {args.cpus_per_task:g} --gpus-per-task {args.gpus_per_task:g}: expected "
+                      "CPUs > 0 and GPUs >= 0")
+    if args.max_retries < 0:
+        raise Failure(f"--max-retries {args.max_retries}: expected a whole number >= 0")
+    if args.device == "cuda" and not args.gpus_per_task:
+        raise Failure("--device cuda with --executor ray: give each task a GPU share with --gpus-per-task")
+    from battleground.train import ray_executor
+
+    if not ray_executor.available():
+        raise Failure(ray_executor.INSTALL)
+
+
+def _run_ray(args, tasks: list[Task]) -> list[dict]:
+    from battleground.train import ray_executor
+
+    cluster = ray_executor.Cluster(address=args.address, cpus_per_task=args.cpus_per_task,
+                                   gpus_per_task=args.gpus_per_task, max_retries=args.max_retries)
+    device = "cuda" if args.gpus_per_task and args.device == "auto" else args.device
+    done, failures = ray_executor.run_ray(tasks, args.runs_dir, cluster, data_dir=args.data_dir, device=device,
+                                          force=args.force, restart=args.restart,
+                                          batch=False if args.no_batch else None)
+    if failures:
+        raise Failure(f"{len(failures)} of {len(tasks)} runs failed; first: {failures[0].task.variant.name} "
+                      f"seed {failures[0].task.seed}: {failures[0].error}", status=1)
+    return done
+
+
 def command_run(args) -> int:
     tasks = selected_tasks(args)
     investigation = _investigation(args.investigation)
-    device = _device("cpu" if args.jobs > 1 else args.device)
+    device = _device("cpu" if args.jobs > 1 or args.executor == "ray" else args.device)
 
     from battleground.train import sweep  # imports torch: only training needs it
     from battleground.train.checkpoint import CheckpointError
@@ -188,7 +239,9 @@ def command_run(args) -> int:
     from battleground.core.lock import LockHeld
 
     try:
-        if args.jobs > 1:
+        if args.executor == "ray":
+            done = _run_ray(args, tasks)
+        elif args.jobs > 1:
             from battleground.train import parallel
 
             done, throughput = parallel.run_parallel(tasks, args.runs_dir, args.jobs, data_dir=args.data_dir,

@@ -397,13 +397,15 @@ def start(members: list[Member], epochs: int) -> None:
 
 
 def run_epochs(members: list[Member], splits: Splits, epochs: int, train_epochs: Callable[[], list[float]],
-               desc: str, progress: bool = True) -> list[dict]:
+               desc: str, progress: bool = True, report: Callable[[dict], None] | None = None) -> list[dict]:
     """The one run loop, for one model or a batch: ``train_epochs()`` trains every member one epoch
     and returns their train losses; after it each running member steps its schedule, is
     validated and checkpointed, then has its record written. Ctrl-C marks the running members
     ``interrupted`` (their checkpoints stay, to resume from); at the end each is tested, written as
     complete (or stays diverged) and its checkpoint removed. An epoch's ``seconds`` are the
-    epoch's training time shared among the members."""
+    epoch's training time shared among the members. ``report`` is given each record once it is
+    written, after every epoch and at the end: a cluster worker sends them to its driver."""
+    report = report or (lambda record: None)
     bar = tqdm(total=epochs, initial=min(m.state.epoch for m in members), desc=desc, unit="epoch",
                disable=not progress)
     try:
@@ -423,6 +425,7 @@ def run_epochs(members: list[Member], splits: Splits, epochs: int, train_epochs:
                     # behind, which the resume rewrites from the checkpoint.
                     shown = record_epoch(state, member.path, splits, member.task.config, loss, seconds,
                                          before_write=functools.partial(save_checkpoint, member.saved, state, epochs))
+                    report(state.record)
                 if shown is not None:
                     bar.set_postfix(val_acc=f"{shown.accuracy:.4f}", train_loss=f"{min(losses):.4f}", refresh=False)
                 bar.update()
@@ -433,12 +436,14 @@ def run_epochs(members: list[Member], splits: Splits, epochs: int, train_epochs:
         raise
     for member in members:
         end_run(member.state, member.path, splits, member.task.config)
+        report(member.state.record)
         checkpoint.remove(member.saved)  # complete or diverged: the record is all there is to keep
     return [member.state.record for member in members]
 
 
 def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True,
-          resume: bool = True, fast: bool = True, cuda_graphs: bool = False) -> dict:
+          resume: bool = True, fast: bool = True, cuda_graphs: bool = False,
+          report: Callable[[dict], None] | None = None) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
 
     Without ``task.config.epochs``, one timed epoch sets the epoch count (``floor(budget / epoch
@@ -451,6 +456,7 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     run ends with the record an uninterrupted run would have written (timings aside).
     ``fast=False`` trains with autograd's step where the hand-written one would apply; the
     record is the same. ``cuda_graphs`` replays each step as a CUDA graph on a CUDA device.
+    ``report`` is given the record each time it is written (see :func:`run_epochs`).
     """
     config = task.config
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
@@ -472,4 +478,4 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
         member = Member(task, state, path, saved)
         start([member], epochs)
     return run_epochs([member], splits, epochs, lambda: [train_epoch(state, splits, config)],
-                      f"{task.variant.name} seed {task.seed}", progress)[0]
+                      f"{task.variant.name} seed {task.seed}", progress, report)[0]

@@ -36,12 +36,15 @@ class Throughput:
                 f"{self.per_hour:.0f} runs per hour")
 
 
-def _one_thread() -> None:
+def _one_thread(jobs: int) -> None:
     # Set before torch starts its thread pools: N processes of one thread each use N cores without
     # oversubscribing them.
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
     import torch
 
+    from battleground.train import provenance
+
+    provenance.EXECUTOR = {"name": "local", "processes": jobs}
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
 
@@ -75,7 +78,7 @@ def run_parallel(tasks: list[Task], runs_dir: Path | str, jobs: int, data_dir: P
     trained = 0
     begun = time.perf_counter()
     # spawn: a fresh interpreter per worker, so each sets its thread count before torch loads
-    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_one_thread) as pool:
+    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_one_thread, initargs=(jobs,)) as pool:
         for results in pool.imap_unordered(_work, chunks):
             for i, record, fresh in results:
                 records[i] = record

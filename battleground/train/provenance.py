@@ -13,6 +13,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: battleground/ and experiments/
 SOURCE_FOLDERS = ("battleground", "experiments")
 
+# What trains this process's runs, for their records: the executor that started the process sets it
+# (battleground.train.parallel: worker processes; battleground.train.ray_executor stamps its own).
+EXECUTOR: dict = {"name": "local"}
+
 
 def _git(*args: str) -> str:
     return subprocess.run(
@@ -77,6 +81,7 @@ def environment(device: torch.device) -> dict:
         "numpy": np.__version__,
         "platform": platform.platform(),
         "code_version": code_version(),
+        "executor": dict(EXECUTOR),
     }
     if device.type == "cuda":
         block["tf32"] = tf32()

@@ -51,6 +51,19 @@ def keep_split(arrays: data.Arrays, config, runs_dir: Path | str) -> Path:
                             labels[val].tolist(), labels[test].tolist())
 
 
+def units(tasks: list[Task], runs_dir: Path | str, batch: bool | None, resume: bool) -> list[list[int]]:
+    """The positions of ``tasks`` in the groups that may train together: one per (investigation,
+    shape) where batching is allowed (see :func:`battleground.train.batched.shape`), else one per
+    task; a task with a checkpoint to resume always trains alone."""
+    groups: dict[object, list[int]] = {}
+    for i, task in enumerate(tasks):
+        path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
+        resumable = resume and checkpoint.checkpoint_path(path).exists()
+        key = (task.investigation, batched.shape(task)) if batch is not False and not resumable else i
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
 def run_local(
     tasks: Iterable[Task],
     device: torch.device,
@@ -62,6 +75,7 @@ def run_local(
     log: Callable[[str], None] = print,
     batch: bool | None = None,
     cuda_graphs: bool = False,
+    report: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Train each task (skipping those already complete or diverged, unless ``force``); return
     their records in task order.
@@ -74,21 +88,16 @@ def run_local(
     resume trains alone. ``cuda_graphs`` replays the steps of models that train alone as CUDA
     graphs. Every run is locked while it trains (:mod:`battleground.core.lock`), so two processes
     never write the same record. Each data set is loaded once, and each distinct split once per
-    device."""
+    device. ``report`` is given each record every time it is written (a cluster worker sends them
+    to its driver)."""
     arrays: dict[str, data.Arrays] = {}
     splits: dict[tuple, data.Splits] = {}
     results: dict[int, dict] = {}
-    groups: dict[object, list[int]] = {}  # (investigation, shape) -> positions of the tasks to train
     tasks = list(tasks)
     for task in tasks:  # a parameter its model family lacks fails now, not hours into the sweep
         models.full_params(task.variant)
     resume = not (restart or force)
-    for i, task in enumerate(tasks):
-        path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
-        resumable = resume and checkpoint.checkpoint_path(path).exists()
-        key = (task.investigation, batched.shape(task)) if batch is not False and not resumable else i
-        groups.setdefault(key, []).append(i)
-    for positions in groups.values():
+    for positions in units(tasks, runs_dir, batch, resume):
         group = [tasks[i] for i in positions]
         paths = [records.record_path(runs_dir, t.investigation, t.variant.name, t.seed) for t in group]
         with contextlib.ExitStack() as locks:
@@ -118,9 +127,10 @@ def run_local(
                 keep_split(arrays[config.dataset], config, runs_dir)
             model = models.build(todo_tasks[0].variant, problem.shape)
             if len(todo_tasks) > 1 and engines.batches(model, config, device, batch):
-                trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress)
+                trained = batched.train_group(todo_tasks, splits[key], device, runs_dir, progress=progress,
+                                              report=report)
             else:
                 trained = [loop.train(t, splits[key], device, runs_dir, progress=progress, resume=resume,
-                                       cuda_graphs=cuda_graphs) for t in todo_tasks]
+                                       cuda_graphs=cuda_graphs, report=report) for t in todo_tasks]
             results.update(zip(todo, trained))
     return [results[i] for i in range(len(tasks))]
