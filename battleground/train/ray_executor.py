@@ -3,7 +3,7 @@
 A unit is what :func:`battleground.train.sweep.run_local` trains at once: one run, or a group of
 same-shape runs that a GPU trains batched. Each unit becomes one Ray task. The task trains in a
 scratch folder on its node (``<temp>/battleground-ray/...``) and sends every record it writes
-(after each epoch and at the end) to the driver through a queue; the driver alone writes
+(after each epoch and at the end) to the driver through a mailbox actor; the driver alone writes
 ``runs/``, through :mod:`battleground.core.records`, holding each run's lock
 (:mod:`battleground.core.lock`). No shared file system is needed.
 
@@ -119,10 +119,25 @@ def scratch_folder(runs_dir: Path | str) -> Path:
     return Path(tempfile.gettempdir()) / "battleground-ray" / key
 
 
+class Mailbox:
+    """An actor that holds the records workers send until the driver takes them, in order."""
+
+    def __init__(self):
+        self.records: list[dict] = []
+
+    def put(self, record: dict) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[dict]:
+        taken, self.records = self.records, []
+        return taken
+
+
 def _train_unit(tasks: list[Task], scratch: str, data_dir: str | None, device_name: str, threads: int,
-                restart: bool, queue) -> tuple[list[dict], dict[str, str]]:
-    """On a worker: train ``tasks`` in ``scratch``, putting each record on ``queue`` as it is
+                restart: bool, mailbox) -> tuple[list[dict], dict[str, str]]:
+    """On a worker: train ``tasks`` in ``scratch``, sending each record to ``mailbox`` as it is
     written; returns the final records and the split files they were scored on (name -> text)."""
+    import ray
     import torch
 
     from battleground.core import splits as split_file
@@ -136,9 +151,16 @@ def _train_unit(tasks: list[Task], scratch: str, data_dir: str | None, device_na
         if restart or not checkpoint.checkpoint_path(path).exists():
             checkpoint.remove(checkpoint.checkpoint_path(path))
             path.unlink(missing_ok=True)
+    # Sent without waiting: a task blocked in ray.get lends its CPU to another task, and two
+    # trainings would share a core. One caller's calls to an actor run in the order made.
+    sent = []
+
+    def report(record: dict) -> None:
+        sent[:] = [mailbox.put.remote(record)]
+
     done = sweep.run_local(tasks, torch.device(device_name), scratch, data_dir=data_dir, restart=restart,
-                           progress=False, log=lambda _: None,
-                           report=lambda record: queue.put(("record", record)))
+                           progress=False, log=lambda _: None, report=report)
+    ray.get(sent)  # every record delivered before the task ends
     kept = {}
     for task in tasks:
         path = split_file.for_config(scratch, task.config)
@@ -191,13 +213,11 @@ def _run_todo(tasks, todo, paths, runs_dir, cluster, data_dir, device, restart, 
 
     ray = connect(cluster)
     try:
-        from ray.util.queue import Queue
-
         executor = {"name": "ray", "cluster": cluster.address or "local",
                     "cpus_per_task": cluster.cpus_per_task, "gpus_per_task": cluster.gpus_per_task,
                     "nodes": len([n for n in ray.nodes() if n.get("Alive")]),
                     "concurrent_tasks": capacity(ray, cluster)}
-        queue = Queue()
+        mailbox = ray.remote(num_cpus=0)(Mailbox).remote()
         remote = ray.remote(_train_unit).options(num_cpus=cluster.cpus_per_task, num_gpus=cluster.gpus_per_task,
                                                  max_retries=cluster.max_retries, retry_exceptions=False)
         batch = batch if cluster.gpus_per_task else False  # a CPU trains a group no faster than its runs alone
@@ -206,7 +226,7 @@ def _run_todo(tasks, todo, paths, runs_dir, cluster, data_dir, device, restart, 
             positions = [todo[j] for j in unit]
             ref = remote.remote([tasks[i] for i in positions], str(scratch_folder(runs_dir)),
                                 None if data_dir is None else str(data_dir), device,
-                                cluster.cpus_per_task, restart, queue)
+                                cluster.cpus_per_task, restart, mailbox)
             pending[ref] = positions
         where = {(tasks[i].investigation, tasks[i].variant.name, tasks[i].seed): i for i in todo}
         bar = tqdm(total=len(todo), desc="runs", unit="run", disable=not progress)
@@ -214,9 +234,18 @@ def _run_todo(tasks, todo, paths, runs_dir, cluster, data_dir, device, restart, 
         log_line(f"{len(todo)} runs in {len(pending)} Ray tasks, {executor['concurrent_tasks']} at a time "
                  f"on {executor['nodes']} node(s)")
 
+        latest: dict[int, tuple] = {}  # position -> (started, epochs) of the record last written
+
         def drain() -> None:
-            for _, record in queue.get_nowait_batch(queue.qsize()):
+            for record in ray.get(mailbox.take.remote()):
                 i = where[(record["investigation"], record["variant"], record["seed"])]
+                progress_ = (record["started"], len(record["epochs"]["epoch"]))
+                old = latest.get(i)
+                # skip a late record of a finished run, or one behind what is written (a new attempt
+                # that started afresh on another node has another start time and is taken)
+                if i in results or (old is not None and old[0] == progress_[0] and old[1] > progress_[1]):
+                    continue
+                latest[i] = progress_
                 records.write_record(paths[i], _stamp(record, executor))
 
         try:
