@@ -20,7 +20,7 @@ site: $(PY) node_modules/.package-lock.json
 
 test: $(PY) node_modules/.package-lock.json
 	$(PY) -m pip install -q "$(TORCH)"
-	$(PY) -m pip install -q -e ".[train,test]"
+	$(PY) -m pip install -q -e ".[train,test,ray]"
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 

@@ -30,7 +30,7 @@ class Failure(Exception):
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: `list`, `run` and `bench` with their flags."""
+    """The command line: `list`, `run`, `plan` and `bench` with their flags."""
     parser = argparse.ArgumentParser(prog="battleground", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -40,41 +40,26 @@ def parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="train an investigation's variants and write their records")
     run.add_argument("investigation", help="an investigation's name, as `battleground list` shows")
-    run.add_argument("--variant", action="append",
-                     help="train only this variant, e.g. 'SimpleNet2[activation=ReLU,depth=0]'; give it again for more")
-    run.add_argument("--seed", type=int, action="append",
-                     help="train only this seed; give it again for more (default: all the investigation's "
-                          "seeds; a seed the investigation does not declare needs --force)")
-    run.add_argument("--budget", help="wall-clock budget per run, e.g. 4h, 30m, 90s (default: the investigation's)")
-    run.add_argument("--epochs", type=int, help="train exactly this many epochs (overrides the budget)")
-    run.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
-    run.add_argument("--data-dir", help="a folder of IDX files, for machines without network "
-                     "(default: $BATTLEGROUND_DATA_DIR, else the Hugging Face hub)")
-    run.add_argument("--runs-dir", default="runs", help="where run records go (default: runs/)")
-    run.add_argument("--smoke", action="store_true", help="the investigation's small smoke configuration")
+    _selection_flags(run)
     run.add_argument("--force", action="store_true", help="retrain every selected run from scratch, complete ones included")
     run.add_argument("--restart", action="store_true", help="train interrupted runs from epoch 1 instead of "
                      "resuming them from their checkpoint")
     run.add_argument("--no-batch", action="store_true",
                      help="train seeds of one variant one after another, never batched together "
                           "(by default they are batched where that is faster: on CUDA)")
-    run.add_argument("--jobs", type=int, default=1,
-                     help="train on the CPU in N worker processes of one thread each (networks of different "
-                          "shapes, such as the zoo's); prints the throughput in runs per hour (default: 1)")
-    run.add_argument("--executor", choices=("local", "ray"), default="local",
-                     help="local: this process (or --jobs worker processes); ray: one Ray task per run, or per "
-                          "same-shape group on a GPU, on a local cluster or the one at --address (default: local)")
-    run.add_argument("--address", help="with --executor ray: join the Ray cluster at HOST:PORT (default: start a "
-                     "local cluster on this machine, loopback only)")
-    run.add_argument("--cpus-per-task", type=float, default=1,
-                     help="with --executor ray: CPUs (and torch threads) each task asks for (default: 1)")
-    run.add_argument("--gpus-per-task", type=float, default=0,
-                     help="with --executor ray: GPUs each task asks for, e.g. 0.25 for four tasks a GPU (default: 0)")
-    run.add_argument("--max-retries", type=int, default=3,
-                     help="with --executor ray: times a task whose worker died is tried again (default: 3)")
     run.add_argument("--cuda-graphs", action="store_true",
                      help="on CUDA, replay each training step of a model trained alone as a CUDA graph "
                           "(see battleground bench for what it buys)")
+
+    plan = commands.add_parser("plan", help="count a sweep's done, partial and missing runs and estimate the rest's "
+                               "device-hours and wall time, before anything runs")
+    plan.add_argument("investigation", help="an investigation's name, as `battleground list` shows")
+    _selection_flags(plan)
+    plan.add_argument("--bench", help="estimate epochs from this `battleground bench` results file (e.g. one "
+                      "made on a GPU machine) instead of timing one epoch of each model here")
+    plan.add_argument("--slots", type=int, help="runs at a time (default: --jobs, or the Ray cluster's "
+                      "concurrent tasks: --address's, else this machine's CPUs or GPUs)")
+    plan.set_defaults(force=False, restart=False, no_batch=False)
 
     bench = commands.add_parser("bench", help="time our trainer against the tutorial loop, in one run")
     bench.add_argument("--models", default="SimpleNet2,LeNet5", help="families to time (default: SimpleNet2,LeNet5)")
@@ -88,6 +73,36 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--data-dir", help="a folder of IDX files (default: $BATTLEGROUND_DATA_DIR, else the hub)")
     bench.add_argument("--out", help="the results file (default: bench-results/<device>.json)")
     return parser
+
+
+def _selection_flags(command: argparse.ArgumentParser) -> None:
+    """The flags ``run`` and ``plan`` share: which runs, how long, and where."""
+    command.add_argument("--variant", action="append",
+                     help="train only this variant, e.g. 'SimpleNet2[activation=ReLU,depth=0]'; give it again for more")
+    command.add_argument("--seed", type=int, action="append",
+                     help="train only this seed; give it again for more (default: all the investigation's "
+                          "seeds; a seed the investigation does not declare needs --force)")
+    command.add_argument("--budget", help="wall-clock budget per run, e.g. 4h, 30m, 90s (default: the investigation's)")
+    command.add_argument("--epochs", type=int, help="train exactly this many epochs (overrides the budget)")
+    command.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    command.add_argument("--data-dir", help="a folder of IDX files, for machines without network "
+                     "(default: $BATTLEGROUND_DATA_DIR, else the Hugging Face hub)")
+    command.add_argument("--runs-dir", default="runs", help="where run records go (default: runs/)")
+    command.add_argument("--smoke", action="store_true", help="the investigation's small smoke configuration")
+    command.add_argument("--jobs", type=int, default=1,
+                     help="train on the CPU in N worker processes of one thread each (networks of different "
+                          "shapes, such as the zoo's); prints the throughput in runs per hour (default: 1)")
+    command.add_argument("--executor", choices=("local", "ray"), default="local",
+                     help="local: this process (or --jobs worker processes); ray: one Ray task per run, or per "
+                          "same-shape group on a GPU, on a local cluster or the one at --address (default: local)")
+    command.add_argument("--address", help="with --executor ray: join the Ray cluster at HOST:PORT (default: start a "
+                     "local cluster on this machine, loopback only)")
+    command.add_argument("--cpus-per-task", type=float, default=1,
+                     help="with --executor ray: CPUs (and torch threads) each task asks for (default: 1)")
+    command.add_argument("--gpus-per-task", type=float, default=0,
+                     help="with --executor ray: GPUs each task asks for, e.g. 0.25 for four tasks a GPU (default: 0)")
+    command.add_argument("--max-retries", type=int, default=3,
+                     help="with --executor ray: times a task whose worker died is tried again (default: 3)")
 
 
 def _investigation(name: str) -> Investigation:
@@ -266,6 +281,47 @@ def command_run(args) -> int:
     return 0
 
 
+def _slots(args) -> tuple[int, str]:
+    """How many runs train at once, and a description of where."""
+    if args.slots is not None:
+        if args.slots < 1:
+            raise Failure(f"--slots {args.slots}: expected a whole number >= 1")
+        return args.slots, f"--slots {args.slots}"
+    if args.executor == "local":
+        return (args.jobs, f"local executor, --jobs {args.jobs}") if args.jobs > 1 else (1, "local executor")
+    from battleground.train import ray_executor
+
+    cluster = ray_executor.Cluster(address=args.address, cpus_per_task=args.cpus_per_task,
+                                   gpus_per_task=args.gpus_per_task)
+    slots, resources = ray_executor.planned_capacity(cluster)
+    return slots, f"Ray {'cluster at ' + args.address if args.address else 'local cluster'}: {resources}"
+
+
+def command_plan(args) -> int:
+    tasks = selected_tasks(args)
+    if args.bench is not None and args.device == "cuda":  # estimated from the file: nothing runs here
+        import torch
+
+        device = torch.device("cuda")
+    else:
+        device = _device(args.device)
+    slots, where = _slots(args)
+    from battleground.train import plan
+    from battleground.train.data import DataError
+
+    investigation = _investigation(args.investigation)
+    print(f"{investigation.name} on {device.type}: {investigation.question}")
+    try:
+        plan.plan(tasks, args.runs_dir, device, slots, where, data_dir=args.data_dir, bench_path=args.bench)
+    except DataError as error:
+        raise Failure(str(error), status=1) from None
+    except (OSError, ValueError, KeyError) as error:  # an unreadable or malformed bench file
+        if args.bench is None:
+            raise
+        raise Failure(f"--bench {args.bench}: expected a `battleground bench` results file ({error})", status=1) from None
+    return 0
+
+
 def command_bench(args) -> int:
     from battleground.train import bench
     from battleground.train.data import DataError
@@ -283,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     args = parser().parse_args(argv)
     try:
-        commands = {"list": command_list, "run": command_run, "bench": command_bench}
+        commands = {"list": command_list, "run": command_run, "plan": command_plan, "bench": command_bench}
         return commands[args.command](args)
     except Failure as error:
         print(f"battleground: error: {error}", file=sys.stderr)

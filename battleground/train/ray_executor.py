@@ -82,13 +82,20 @@ def available() -> bool:
 
 def connect(cluster: Cluster):
     """``ray.init`` for ``cluster``: join its address, or start a quiet loopback-only local cluster."""
-    ray = _ray()
     if cluster.address is not None:
+        ray = _ray()
         ray.init(address=cluster.address, include_dashboard=False, log_to_driver=True,
                  runtime_env={"env_vars": {"RAY_USAGE_STATS_ENABLED": "0"}})
         return ray
+    # Ray reads these when it is imported, in this process and in the cluster's processes, which
+    # inherit them; a local cluster with them binds every listener to 127.0.0.1 (an address of
+    # _node_ip_address alone still leaves its servers on every interface).
     for name, value in QUIET.items():
         os.environ.setdefault(name, value)
+    ray = _ray()
+    from ray._private import ray_constants
+
+    ray_constants.ENABLE_RAY_CLUSTER = False  # Ray imported before us (a notebook) read it already
     ray.init(num_cpus=cluster.local_cpus or os.cpu_count() or 1, num_gpus=_local_gpus(),
              include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=True)
     return ray
@@ -105,7 +112,26 @@ def _local_gpus() -> int:
 
 def capacity(ray, cluster: Cluster) -> int:
     """How many tasks the cluster runs at once, from its CPUs and GPUs."""
-    resources = ray.cluster_resources()
+    return _slots(ray.cluster_resources(), cluster)
+
+
+def planned_capacity(cluster: Cluster) -> tuple[int, str]:
+    """``(tasks at a time, the resources)`` of ``cluster``: a local one's from this machine without
+    starting it, a remote one's by joining it."""
+    if cluster.address is None:
+        resources = {"CPU": cluster.local_cpus or os.cpu_count() or 1, "GPU": _local_gpus()}
+    else:
+        ray = connect(cluster)
+        try:
+            resources = ray.cluster_resources()
+        finally:
+            ray.shutdown()
+    slots = _slots(resources, cluster)
+    return slots, (f"{resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs; "
+                   f"{cluster.cpus_per_task:g} CPU and {cluster.gpus_per_task:g} GPU a task: {slots} at a time")
+
+
+def _slots(resources: dict, cluster: Cluster) -> int:
     slots = [int(resources.get("CPU", 0) // cluster.cpus_per_task)] if cluster.cpus_per_task else []
     if cluster.gpus_per_task:
         slots.append(int(resources.get("GPU", 0) // cluster.gpus_per_task))

@@ -1,0 +1,194 @@
+"""``battleground plan``: what a sweep has left to do and what it will cost, before anything runs.
+
+Each selected run is done (complete or diverged), partial (a record that stopped mid-way) or
+missing. The cost of the rest comes from one timed epoch of each model shape on this machine's
+device (on at most :data:`TIMED_IMAGES` training images, scaled to the run's), plus one timed
+validation; or, with a ``bench`` file (``battleground bench``, perhaps run on another machine),
+from its trainer's seconds per epoch of the family's benchmarked model, scaled by the FLOPs of a
+training step. A run with a budget takes its budget plus its timing epoch; one with fixed epochs
+takes them all. The wall time is the longest-first schedule of the runs over the slots: the local
+executor's ``--jobs`` processes, or the Ray cluster's concurrent tasks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from battleground.core import records
+from battleground.core.spec import Task
+
+TIMED_IMAGES = 10_000  # training images of the timed epoch: enough to time, quick for a large grid
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Seconds one epoch of a model shape takes, training and validation apart, and where that
+    figure came from."""
+
+    train_s: float
+    val_s: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Planned:
+    task: Task
+    state: str  # done, partial or missing
+    epochs_done: int
+    seconds: float  # the run's remaining wall time on one slot (0 when done)
+
+
+def state_of(task: Task, runs_dir: Path | str) -> tuple[str, int]:
+    """``(done|partial|missing, epochs recorded)`` of ``task``'s record in ``runs_dir``."""
+    path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
+    if not path.exists():
+        return "missing", 0
+    try:
+        record = records.load_record(path)
+    except records.RecordError:
+        return "partial", 0  # unreadable: a re-run resumes from the checkpoint or trains afresh
+    epochs = len(record["epochs"]["epoch"])
+    return ("done" if record["status"] in ("complete", "diverged") else "partial"), epochs
+
+
+def shape_key(task: Task) -> tuple:
+    """What an epoch's time depends on: the model and the data's size and batching, not the seed,
+    the learning rate or the schedule."""
+    from battleground.train import models
+
+    config = task.config
+    return (task.variant.family, tuple(sorted(models.full_params(task.variant).items())), config.problem,
+            config.dataset, config.train_size, config.batch_size, config.optimizer, config.pairs,
+            config.downsample, config.val_size)
+
+
+def _trimmed(splits, images: int):
+    """``splits`` with only the first ``images`` training examples."""
+    extras = dict(splits.extras)
+    if "train" in extras:
+        extras["train"] = {name: tensor[:images] for name, tensor in extras["train"].items()}
+    return dataclasses.replace(splits, train_x=splits.train_x[:images], train_y=splits.train_y[:images],
+                               extras=extras)
+
+
+def time_epoch(task: Task, device: torch.device, data_dir: Path | str | None, cache: dict) -> Cost:
+    """One epoch of ``task``'s model on this device, timed on at most :data:`TIMED_IMAGES` images
+    after one untimed warm-up batch, and one validation pass."""
+    from battleground.train import data, loop, problems
+
+    config = task.config
+    problem = problems.for_config(config)
+    if config.dataset not in cache:
+        cache[config.dataset] = data.load_arrays(config.dataset, data_dir)
+    splits = problem.make_splits(cache[config.dataset], device, task.seed if problem.per_seed else None)
+    images = len(splits.train_y)
+    timed = _trimmed(splits, min(images, TIMED_IMAGES))
+    state = loop.init_state(task, device)
+    loop.train_epoch(state, _trimmed(splits, config.batch_size), config)  # warm-up: first-call costs
+    begun = time.perf_counter()
+    loop.train_epoch(state, timed, config)
+    train_s = (time.perf_counter() - begun) * images / len(timed.train_y)
+    begun = time.perf_counter()
+    problem.evaluate(state.model, splits.part("val"))
+    return Cost(train_s, time.perf_counter() - begun, f"timed on {len(timed.train_y):,} images")
+
+
+def step_flops(task: Task) -> int:
+    """FLOPs of one training example's forward and backward pass through ``task``'s model."""
+    from battleground.train import models, problems
+    from battleground.train.problems import logits_of
+
+    torch.manual_seed(0)
+    model = models.build(task.variant, problems.for_config(task.config).shape)
+    x = torch.zeros(2, *problems.for_config(task.config).input_shape)  # 2: batch norm needs more than one
+    with FlopCounterMode(display=False) as counter:
+        logits_of(model(x)).sum().backward()
+    return counter.get_total_flops() // 2
+
+
+def bench_cost(task: Task, bench: dict, path: Path | str) -> Cost | None:
+    """``task``'s epoch from a bench file: the trainer's median seconds per epoch of the family's
+    benchmarked model, scaled by training images and step FLOPs; None if the file lacks the family."""
+    from battleground.train.bench import VARIANTS
+
+    result = bench.get("results", {}).get(task.variant.family)
+    if result is None or task.variant.family not in VARIANTS:
+        return None
+    benched = Task(task.investigation, VARIANTS[task.variant.family], task.seed, task.config)
+    images = task.config.train_size or 60_000
+    scale = (step_flops(task) / step_flops(benched)) * images / bench["settings"]["train_images"]
+    seconds = result["median_s"]["trainer"] * scale
+    # validation: a forward pass over val_size images, about a third of a training step's work
+    val_s = seconds * task.config.val_size / images / 3
+    return Cost(seconds, val_s, f"from {Path(path).name} ({bench.get('device', '?')}), scaled by FLOPs")
+
+
+def run_seconds(task: Task, cost: Cost, epochs_done: int) -> float:
+    """The wall time the rest of ``task`` takes on one slot."""
+    config = task.config
+    if config.epochs is not None:
+        return (config.epochs - epochs_done) * (cost.train_s + cost.val_s)
+    epochs = max(1, math.floor(config.budget_s / cost.train_s))
+    return cost.train_s + max(0, epochs - epochs_done) * (cost.train_s + cost.val_s)  # + the timing epoch
+
+
+def makespan(seconds: list[float], slots: int) -> float:
+    """The wall time of jobs of ``seconds`` on ``slots`` parallel slots, longest first, each to the
+    slot that frees first."""
+    free = [0.0] * max(1, slots)
+    for s in sorted(seconds, reverse=True):
+        heapq.heappush(free, heapq.heappop(free) + s)
+    return max(free)
+
+
+def _hours(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def plan(tasks: list[Task], runs_dir: Path | str, device: torch.device, slots: int, where: str,
+         data_dir: Path | str | None = None, bench_path: Path | str | None = None,
+         log: Callable[[str], None] = print) -> list[Planned]:
+    """Print the plan of ``tasks``; returns each run's state and remaining seconds."""
+    bench = json.loads(Path(bench_path).read_text(encoding="utf-8")) if bench_path else None
+    states = [state_of(task, runs_dir) for task in tasks]
+    counts = {name: sum(state == name for state, _ in states) for name in ("done", "partial", "missing")}
+    log(f"{len(tasks)} runs declared: {counts['done']} done, {counts['partial']} partial, {counts['missing']} missing")
+    costs: dict[tuple, Cost] = {}
+    arrays: dict = {}
+    planned = []
+    for task, (state, epochs_done) in zip(tasks, states):
+        if state == "done":
+            planned.append(Planned(task, state, epochs_done, 0.0))
+            continue
+        key = shape_key(task)
+        if key not in costs:
+            cost = bench_cost(task, bench, bench_path) if bench is not None else None
+            if cost is None and device.type == "cuda" and not torch.cuda.is_available():
+                raise ValueError(f"{Path(bench_path).name} has no {task.variant.family} result, and without CUDA "
+                                 "here its epochs cannot be timed")
+            costs[key] = cost or time_epoch(task, device, data_dir, arrays)
+            c = costs[key]
+            log(f"  {task.variant.name}: {c.train_s:.2f} s a training epoch + {c.val_s:.2f} s validation ({c.source})")
+        planned.append(Planned(task, state, epochs_done, run_seconds(task, costs[key], epochs_done)))
+    todo = [p.seconds for p in planned if p.state != "done"]
+    if todo:
+        device_s = sum(todo)
+        log(f"left: {len(todo)} runs, {device_s / 3600:.2f} slot-hours ({_hours(device_s / len(todo))} a run on average)")
+        log(f"wall time: about {_hours(makespan(todo, slots))} on {slots} slot{'s' if slots != 1 else ''} ({where})")
+    else:
+        log("nothing left to train")
+    return planned

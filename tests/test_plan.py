@@ -1,0 +1,107 @@
+"""`battleground plan`: done, partial and missing runs counted from real records, costs from a
+timed epoch or a bench file, and the wall time of a schedule over slots; the executor flags'
+errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from battleground.core import records
+from battleground.train import plan
+from battleground.train.cli import main, parser, selected_tasks
+
+INVESTIGATION = "activation-functions"
+SIMPLE = "SimpleNet2[activation=ReLU,depth=0]"
+
+
+def test_makespan_schedules_longest_first_on_the_slot_that_frees_first():
+    assert plan.makespan([4, 3, 3, 2], 2) == 6  # 4+2 and 3+3
+    assert plan.makespan([5, 1, 1, 1], 2) == 5
+    assert plan.makespan([1, 1, 1], 1) == 3
+    assert plan.makespan([2, 2], 8) == 2
+
+
+def test_a_budget_run_costs_its_budget_and_timing_epoch_a_fixed_one_its_epochs(data_dir):
+    args = parser().parse_args(["plan", INVESTIGATION, "--variant", SIMPLE, "--seed", "1729", "--budget", "10s"])
+    budget_task, = selected_tasks(args)
+    cost = plan.Cost(train_s=3.0, val_s=0.5, source="given")
+    assert plan.run_seconds(budget_task, cost, 0) == 3.0 + 3 * 3.5  # 3 epochs fit 10 s, plus the timed one
+    fixed = budget_task.config.replace(epochs=7)
+    assert plan.run_seconds(type(budget_task)(budget_task.investigation, budget_task.variant, 1729, fixed), cost, 2) \
+        == 5 * 3.5  # two of seven already recorded
+
+
+def test_plan_counts_real_records_and_times_what_is_left(tmp_path, data_dir, capsys):
+    runs = tmp_path / "runs"
+    smoke = ["run", INVESTIGATION, "--smoke", "--epochs", "2", "--device", "cpu", "--data-dir", str(data_dir),
+             "--runs-dir", str(runs)]
+    assert main([*smoke, "--variant", SIMPLE]) == 0  # one run done
+    path = records.record_path(runs, INVESTIGATION, SIMPLE, 1729)
+    record = records.load_record(path)
+    record.update(status="interrupted")  # as a killed run leaves it: a partial run
+    records.write_record(path.with_name(path.name.replace("ReLU", "tanh")), {
+        **record, "variant": "SimpleNet2[activation=tanh,depth=0]",
+        "epochs": {name: column[:1] for name, column in record["epochs"].items()}})
+    capsys.readouterr()
+    argv = ["plan", INVESTIGATION, "--smoke", "--epochs", "2", "--device", "cpu", "--data-dir", str(data_dir),
+            "--runs-dir", str(runs), "--jobs", "2"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "2 runs declared: 1 done, 0 partial, 1 missing" in out  # the smoke's SimpleNet2 and LeNet5
+    assert "LeNet5[activation=tanh]:" in out and "timed on 2,000 images" in out
+    assert "wall time: about" in out and "local executor, --jobs 2" in out
+
+    tasks = selected_tasks(parser().parse_args([
+        "plan", INVESTIGATION, "--variant", SIMPLE, "--variant", "SimpleNet2[activation=tanh,depth=0]",
+        "--seed", "1729", "--epochs", "2", "--runs-dir", str(runs)]))
+    assert [plan.state_of(task, runs) for task in tasks] == [("done", 2), ("partial", 1)]
+
+
+def test_a_bench_file_scales_the_benchmarked_epoch_by_step_flops(tmp_path, repo_root):
+    bench = repo_root / "runs" / "benchmarks" / "amd-epyc-2-threads.json"
+    found = json.loads(bench.read_text())
+    args = parser().parse_args(["plan", INVESTIGATION, "--variant", "SimpleNet2[activation=ReLU,depth=0]",
+                                "--variant", "LeNet5[activation=tanh]", "--seed", "1729", "--epochs", "10"])
+    simple, lenet = selected_tasks(args)
+    assert plan.bench_cost(simple, found, bench).train_s == pytest.approx(found["results"]["SimpleNet2"]["median_s"]["trainer"])
+    assert plan.bench_cost(lenet, found, bench).train_s == pytest.approx(found["results"]["LeNet5"]["median_s"]["trainer"])
+    wider = selected_tasks(parser().parse_args(["plan", "depth-of-architecture", "--seed", "1729", "--epochs", "1"]))
+    deep = max(wider, key=plan.step_flops)
+    assert plan.bench_cost(deep, found, bench).train_s > found["results"]["SimpleNet2"]["median_s"]["trainer"]
+    assert plan.bench_cost(selected_tasks(parser().parse_args(
+        ["plan", "network-zoo", "--variant", "Basic", "--seed", "1729"]))[0], found, bench) is None
+
+
+def test_plan_on_cuda_from_a_bench_file_needs_no_gpu(tmp_path, repo_root, capsys):
+    bench = repo_root / "runs" / "benchmarks" / "amd-epyc-2-threads.json"
+    argv = ["plan", INVESTIGATION, "--device", "cuda", "--bench", str(bench), "--epochs", "3000",
+            "--runs-dir", str(tmp_path), "--slots", "4"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "48 runs declared: 0 done, 0 partial, 48 missing" in out and "on 4 slots (--slots 4)" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--address", "10.0.0.1:6379"], "--address is for the Ray executor; add --executor ray"),
+    (["--gpus-per-task", "1"], "--gpus-per-task is for the Ray executor"),
+    (["--executor", "ray", "--jobs", "2"], "--jobs is the local executor's"),
+    (["--executor", "ray", "--cpus-per-task", "0"], "expected CPUs > 0"),
+    (["--executor", "ray", "--max-retries", "-1"], "--max-retries -1: expected a whole number >= 0"),
+    (["--executor", "ray", "--device", "cuda"], "give each task a GPU share with --gpus-per-task"),
+])
+def test_executor_flags_that_do_not_fit_are_one_line_errors(argv, message, capsys):
+    assert main(["run", INVESTIGATION, "--smoke", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_without_ray_the_executor_flag_says_how_to_install(repo_root):
+    script = ("import sys; sys.modules['ray'] = None; from battleground.train.cli import main; "
+              "sys.exit(main(['run', 'activation-functions', '--smoke', '--executor', 'ray']))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == 'battleground: error: the Ray executor needs Ray: pip install -e ".[ray]"'
