@@ -5,6 +5,7 @@ errors."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -54,6 +55,9 @@ def test_plan_counts_real_records_and_times_what_is_left(tmp_path, data_dir, cap
     assert "2 runs declared: 1 done, 0 partial, 1 missing" in out  # the smoke's SimpleNet2 and LeNet5
     assert "LeNet5[activation=tanh]:" in out and "timed on 2,000 images" in out
     assert "wall time: about" in out and "local executor, --jobs 2" in out
+    cpus = os.cpu_count()
+    assert main([*argv[:-2], "--executor", "ray", "--cpus-per-task", "1"]) == 0  # nothing starts: counted here
+    assert f"Ray local cluster: {cpus} CPUs, 0 GPUs; 1 CPU and 0 GPU a task: {cpus} at a time" in capsys.readouterr().out
 
     tasks = selected_tasks(parser().parse_args([
         "plan", INVESTIGATION, "--variant", SIMPLE, "--variant", "SimpleNet2[activation=tanh,depth=0]",

@@ -68,6 +68,17 @@ def training_lines(records: list[dict]) -> list[str]:
             for kind, counts in sorted(epochs.items(), key=lambda item: (-len(item[1]), item[0]))]
 
 
+def hardware(record: dict) -> str:
+    """The device a run trained on, and how it was scheduled where that was not one process:
+    ``AMD EPYC (1 threads), Ray: 2 tasks at a time``."""
+    device, executor = record["environment"]["device"], record["environment"].get("executor")
+    if isinstance(executor, dict) and executor.get("name") == "ray":
+        return f"{device}, Ray: {executor.get('concurrent_tasks', '?')} tasks at a time"
+    if isinstance(executor, dict) and isinstance(executor.get("processes"), int):
+        return f"{device}, {executor['processes']} processes"
+    return device
+
+
 @dataclass
 class Group:
     """The runs of one (investigation, model family)."""
@@ -86,7 +97,7 @@ class Group:
             "longest": duration(max(training_seconds(r) for r in records)) if records else "–",
             # lists, one line each in the table
             "training": training_lines(records),
-            "hardware": _counts(Counter(r["environment"]["device"] for r in records)),
+            "hardware": _counts(Counter(hardware(r) for r in records)),
             "torch": sorted({r["environment"]["torch"] for r in records}),
             "code": _counts(Counter(code_version(r["environment"]["code_version"]) for r in records)),
         }

@@ -25,6 +25,7 @@ import hashlib
 import os
 import socket
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -160,9 +161,10 @@ class Mailbox:
 
 
 def _train_unit(tasks: list[Task], scratch: str, data_dir: str | None, device_name: str, threads: int,
-                restart: bool, mailbox) -> tuple[list[dict], dict[str, str]]:
+                restart: str | None, mailbox) -> tuple[list[dict], dict[str, str]]:
     """On a worker: train ``tasks`` in ``scratch``, sending each record to ``mailbox`` as it is
-    written; returns the final records and the split files they were scored on (name -> text)."""
+    written; returns the final records and the split files they were scored on (name -> text).
+    ``restart``: the sweep's token when its runs start afresh (``--restart``, ``--force``)."""
     import ray
     import torch
 
@@ -174,9 +176,19 @@ def _train_unit(tasks: list[Task], scratch: str, data_dir: str | None, device_na
         device_name = "cuda" if torch.cuda.is_available() else "cpu"
     for task in tasks:  # the driver decided these need training: a finished scratch record is stale
         path = records.record_path(scratch, task.investigation, task.variant.name, task.seed)
+        # --restart and --force start a run afresh once per sweep: a retry of this task (its worker
+        # died) finds the marker and resumes from the checkpoint its first attempt wrote
+        marker = path.with_name(f"{path.name}.{restart}") if restart else None
+        if marker is not None and marker.exists():
+            continue
         if restart or not checkpoint.checkpoint_path(path).exists():
             checkpoint.remove(checkpoint.checkpoint_path(path))
             path.unlink(missing_ok=True)
+        if marker is not None:
+            for stale in path.parent.glob(f"{path.name}.*"):  # an interrupted sweep's marker
+                stale.unlink(missing_ok=True)
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
     # Sent without waiting: a task blocked in ray.get lends its CPU to another task, and two
     # trainings would share a core. One caller's calls to an actor run in the order made.
     sent = []
@@ -184,14 +196,17 @@ def _train_unit(tasks: list[Task], scratch: str, data_dir: str | None, device_na
     def report(record: dict) -> None:
         sent[:] = [mailbox.put.remote(record)]
 
-    done = sweep.run_local(tasks, torch.device(device_name), scratch, data_dir=data_dir, restart=restart,
-                           progress=False, log=lambda _: None, report=report)
+    done = sweep.run_local(tasks, torch.device(device_name), scratch, data_dir=data_dir, progress=False,
+                           log=lambda _: None, report=report)
     ray.get(sent)  # every record delivered before the task ends
     kept = {}
     for task in tasks:
         path = split_file.for_config(scratch, task.config)
         kept[path.name] = path.read_text(encoding="utf-8")
-        records.record_path(scratch, task.investigation, task.variant.name, task.seed).unlink(missing_ok=True)
+        path = records.record_path(scratch, task.investigation, task.variant.name, task.seed)
+        path.unlink(missing_ok=True)
+        if restart:
+            path.with_name(f"{path.name}.{restart}").unlink(missing_ok=True)
     return done, kept
 
 
@@ -226,7 +241,8 @@ def run_ray(tasks: list[Task], runs_dir: Path | str, cluster: Cluster, data_dir:
         if len(todo) < len(tasks):
             log(f"skipping {len(tasks) - len(todo)} finished runs (--force retrains them)")
         if todo:
-            _run_todo(tasks, todo, paths, runs_dir, cluster, data_dir, device, restart or force, batch,
+            token = uuid.uuid4().hex[:12] if restart or force else None
+            _run_todo(tasks, todo, paths, runs_dir, cluster, data_dir, device, token, batch,
                       progress, log, results, failures)
     return [results.get(i) for i in range(len(tasks))], failures
 
@@ -283,8 +299,7 @@ def _run_todo(tasks, todo, paths, runs_dir, cluster, data_dir, device, restart, 
                         positions = pending.pop(ref)
                         try:
                             done, kept = ray.get(ref)
-                        except (ray.exceptions.RayTaskError, ray.exceptions.WorkerCrashedError,
-                                ray.exceptions.NodeDiedError, ray.exceptions.RayError) as error:
+                        except ray.exceptions.RayError as error:  # it raised, or its retries ran out
                             for i in positions:
                                 failures.append(Failed(tasks[i], _first_line(error)))
                                 results[i] = None
