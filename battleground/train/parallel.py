@@ -72,8 +72,9 @@ def run_parallel(tasks: list[Task], runs_dir: Path | str, jobs: int, data_dir: P
                  log: Callable[[str], None] = print) -> tuple[list[dict], Throughput]:
     """Train ``tasks`` on the CPU in ``jobs`` worker processes of one thread each; returns their
     records in task order and the throughput of the runs trained here."""
-    chunks = [(list(range(start, min(start + CHUNK, len(tasks)))), tasks[start:start + CHUNK],
-               str(runs_dir), data_dir, force, restart) for start in range(0, len(tasks), CHUNK)]
+    size = max(1, min(CHUNK, -(-len(tasks) // jobs)))  # a short sweep still spreads over every worker
+    chunks = [(list(range(start, min(start + size, len(tasks)))), tasks[start:start + size],
+               str(runs_dir), data_dir, force, restart) for start in range(0, len(tasks), size)]
     records: dict[int, dict] = {}
     trained = 0
     begun = time.perf_counter()
