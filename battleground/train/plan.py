@@ -108,9 +108,10 @@ def step_flops(task: Task) -> int:
     from battleground.train import models, problems
     from battleground.train.problems import logits_of
 
+    problem = problems.for_config(task.config)
     torch.manual_seed(0)
-    model = models.build(task.variant, problems.for_config(task.config).shape)
-    x = torch.zeros(2, *problems.for_config(task.config).input_shape)  # 2: batch norm needs more than one
+    model = models.build(task.variant, problem.shape)
+    x = torch.zeros(2, *problem.input_shape)  # 2: batch norm needs more than one
     with FlopCounterMode(display=False) as counter:
         logits_of(model(x)).sum().backward()
     return counter.get_total_flops() // 2

@@ -111,11 +111,6 @@ def _local_gpus() -> int:
         return 0
 
 
-def capacity(ray, cluster: Cluster) -> int:
-    """How many tasks the cluster runs at once, from its CPUs and GPUs."""
-    return _slots(ray.cluster_resources(), cluster)
-
-
 def planned_capacity(cluster: Cluster) -> tuple[int, str]:
     """``(tasks at a time, the resources)`` of ``cluster``: a local one's from this machine without
     starting it, a remote one's by joining it."""
@@ -133,6 +128,7 @@ def planned_capacity(cluster: Cluster) -> tuple[int, str]:
 
 
 def _slots(resources: dict, cluster: Cluster) -> int:
+    """How many tasks ``resources`` (CPUs, GPUs) run at once with ``cluster``'s shares."""
     slots = [int(resources.get("CPU", 0) // cluster.cpus_per_task)] if cluster.cpus_per_task else []
     if cluster.gpus_per_task:
         slots.append(int(resources.get("GPU", 0) // cluster.gpus_per_task))
@@ -258,7 +254,7 @@ def _run_todo(tasks, todo, paths, runs_dir, cluster, data_dir, device, restart, 
         executor = {"name": "ray", "cluster": cluster.address or "local",
                     "cpus_per_task": cluster.cpus_per_task, "gpus_per_task": cluster.gpus_per_task,
                     "nodes": len([n for n in ray.nodes() if n.get("Alive")]),
-                    "concurrent_tasks": capacity(ray, cluster)}
+                    "concurrent_tasks": _slots(ray.cluster_resources(), cluster)}
         mailbox = ray.remote(num_cpus=0)(Mailbox).remote()
         remote = ray.remote(_train_unit).options(num_cpus=cluster.cpus_per_task, num_gpus=cluster.gpus_per_task,
                                                  max_retries=cluster.max_retries, retry_exceptions=False)
