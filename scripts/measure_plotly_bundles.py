@@ -4,9 +4,10 @@ site draws or may draw (scatter, heatmap, box) it has.
 
     python scripts/measure_plotly_bundles.py [--runs 5] BUNDLE.js [BUNDLE.js ...]
 
-With no bundle, it measures the one the site ships (plotly.min.js of the plotly package). The
-partial bundles are npm packages (plotly.js-basic-dist-min, plotly.js-cartesian-dist-min): install
-one anywhere (npm install plotly.js-cartesian-dist-min@VERSION) and pass its .min.js.
+With no bundle, it measures the one the site ships (PLOTLY_BUNDLE in battleground/site/assets.py,
+from node_modules/). Other bundles are npm packages too (plotly.js-dist-min, the full one;
+plotly.js-basic-dist-min): install one anywhere (npm install plotly.js-dist-min@VERSION) and pass
+its .min.js.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from battleground.site.assets import plotly_js  # noqa: E402
+from battleground.site.assets import PLOTLY_BUNDLE  # noqa: E402
 from battleground.site.serve import start_in_thread  # noqa: E402
 
 TRACES = ("scatter", "heatmap", "box")
@@ -67,7 +68,7 @@ def main() -> None:
     chromium = os.environ.get("BATTLEGROUND_CHROMIUM") or shutil.which("chromium") or "chromium"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        for bundle in args.bundles or [plotly_js()]:
+        for bundle in args.bundles or [ROOT / "node_modules" / PLOTLY_BUNDLE]:
             r = measure(bundle, args.runs, browser)
             drawn = ", ".join(f"{t} {'yes' if ok else 'NO'}" for t, ok in r["traces"].items())
             print(f"{r['bundle']:<28} {r['MB']:5.2f} MB ({r['gzip MB']:.2f} MB gzip)  "

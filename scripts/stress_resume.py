@@ -32,7 +32,7 @@ from battleground.core import records, splits  # noqa: E402
 INVESTIGATION = "activation-functions"
 VARIANT = "SimpleNet2[activation=ReLU,depth=0]"
 SEED = 1729
-TIMINGS = ("started", "finished", "timed_epoch_s")  # record fields that differ between identical runs
+TIMINGS = ("started", "finished", "timed_epoch_s", "resumed")  # record fields that differ between identical runs (and the history of resumes)
 
 
 def without_timings(record: dict) -> dict:

@@ -58,7 +58,8 @@ def make_record(
         "variant": v.name,
         "seed": seed,
         "status": status,
-        "model": {"family": v.family, "params": dict(v.params), "parameters": PARAMETERS.get(v.family, 1000)},
+        # the model's own parameters, as training writes them; a training setting (lr) is in config
+        "model": {"family": v.family, "params": v.model_kwargs, "parameters": PARAMETERS.get(v.family, 1000)},
         "classes": 10,
         "engine": "fixture",
         "config": DEFAULTS.replace(epochs=epochs if fixed_epochs else None).as_dict(),  # as training writes it
@@ -82,7 +83,7 @@ def make_record(
     }
     if labels is not None and status == "complete":
         record["data"] = {"val_images": len(labels["val_labels"]), "test_images": len(labels["test_labels"])}
-        record["predictions"] = {}
+        record["predictions"] = {"dtype": "uint8"}  # classes, one byte each
         for split in ("val", "test"):
             truth = np.array(labels[f"{split}_labels"])
             wrong = rng.random(len(truth)) > accuracy[-1]

@@ -4,13 +4,22 @@ Anything in ``runs/`` or ``site_src/`` may be any kind of file a file system hol
 named pipe, a socket, a device, a broken or looping link, a huge file) and any text Python's
 JSON reader accepts but the format does not. Each case builds with ``build.py`` and must end
 with exit status 1 and one ``error:`` line that names the file and says what was expected, never
-a traceback and never a hang. The trainer gets the same treatment for a runs folder that is
-read-only or full (small tmpfs mounts; skipped, with the reason, where the sandbox refuses them).
+a traceback and never a hang, leaving ``runs/`` and the site as they were. The trainer gets the
+same treatment for a runs folder that is read-only or full (small tmpfs mounts; skipped, with the
+reason, where the sandbox refuses them).
+
+The second half runs ``build.py`` and ``battleground`` as their own processes on hostile and
+careless input: record fields that hold control characters or name nothing of the catalogue,
+damaged split files, a broken experiment module, front matter that YAML accepts but a page should
+not; each is checked for its exit status, at most three lines, no traceback, nothing changed, no
+process left behind and an end within a stated time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -18,10 +27,13 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from battleground.core.values import printable
 from battleground.site import builder
 from tests.golden import sample
 
@@ -60,11 +72,14 @@ def build(tree: Path, capsys, *, src=None, runs=None, models=sample.MODELS, out=
     """Run ``build.py``'s main in this process; returns its stderr, checked to be one error line."""
     argv = ["--src", str(src or tree / "src"), "--runs", str(runs or tree / "runs"), "--models", str(models),
             "--out", str(out or tree / "site")] + (["--strict"] if strict else [])
+    watched = [runs or tree / "runs", out or tree / "site"]
+    before = [snapshot(path) for path in watched]
     capsys.readouterr()
     status = builder.main(argv)
     err = capsys.readouterr().err
     assert status == 1, err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and len(err.splitlines()) <= 3, err
+    assert [snapshot(path) for path in watched] == before, "the build changed runs/ or the site"
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, err
     return errors[0]
@@ -315,3 +330,274 @@ def test_training_into_a_full_runs_folder_is_one_line_and_leaves_no_temp_file(da
             assert "resumes from its last checkpoint" in line
             left = [p.name for p in folder.rglob("*") if p.is_file() and p.parent.name != "splits"]  # the split is whole
             assert left == [], left
+
+
+# --- the whole program, as a user runs it: hostile records, split files, pages and modules -------
+# Records travel (a cluster's, a collaborator's runs/): every field is untrusted. Pages and
+# experiment modules are the site's own code and prose, trusted, but a careless edit to one must
+# still end in one line. Each case runs build.py or `battleground` as its own process, as a user
+# does, and checks what the user sees and what is left behind: the exit status, at most three
+# lines on stderr and none of them a traceback or a raw control character, runs/ and the previous
+# site byte for byte as they were, no process of the case still running, and an end within
+# CASE_SECONDS (a build of the small tree takes a few seconds; training starts torch and reads MNIST).
+
+CASE_SECONDS = 120
+ROOT = Path(__file__).resolve().parent.parent
+SPLIT = "mnist-seed1729-val8000-test2000.json"  # the committed split the fixture runs predict on
+COMPARED = ("ReLU", "tanh")
+COMPARING_PAGE = PAGE.replace("---\n\nProse.\n", "comparisons:\n  - id: vs-relu\n    baseline: "
+                              f"\"{SIMPLE}\"\n    family: SimpleNet2\n---\n\nProse.\n\n{{{{ compare: vs-relu }}}}\n")
+
+
+def snapshot(folder: Path) -> dict[str, object] | None:
+    """Every entry under ``folder`` by relative path: a regular file's hash, anything else its
+    kind (never opened: a named pipe would block); None where ``folder`` is not there."""
+    if not os.path.lexists(folder):
+        return None
+    found: dict[str, object] = {}
+    for path in [folder, *sorted(folder.rglob("*"))] if folder.is_dir() else [folder]:
+        mode = os.lstat(path).st_mode
+        key = str(path.relative_to(folder))
+        if stat.S_ISREG(mode):
+            try:
+                found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except PermissionError:
+                found[key] = ("unreadable", mode)
+        elif stat.S_ISLNK(mode):
+            found[key] = ("link", os.readlink(path))
+        else:
+            found[key] = ("kind", stat.S_IFMT(mode))
+    return found
+
+
+def run_case(argv: list[str], watched: list[Path], env: dict | None = None, status: int = 1) -> str:
+    """Run ``argv`` from the repository root as its own process group and check the case's
+    promises (see above); returns its stderr."""
+    before = {path: snapshot(path) for path in watched}
+    started = time.monotonic()
+    process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=CASE_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail(f"{argv[:3]} ran past {CASE_SECONDS} s")
+    took = time.monotonic() - started
+    try:  # anything of its process group still running was left behind
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        pass
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"{argv[:3]} left processes running")
+    text = err.decode("utf-8", "replace")
+    assert process.returncode == status, (process.returncode, text, out.decode("utf-8", "replace")[-2000:])
+    assert "Traceback" not in text, text
+    assert len(text.splitlines()) <= 3, text
+    unprintable = [c for c in (err + out).decode("utf-8", "replace") if not (c.isprintable() or c == "\n")]
+    assert not unprintable, f"a control character reached the terminal: {unprintable!r}"
+    assert took < CASE_SECONDS
+    for path in watched:
+        assert snapshot(path) == before[path], f"{path} changed"
+    return text
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A tree whose runs predict on the committed split, a page comparing them (McNemar reads
+    the split file), and the site built from it: each case starts from a copy."""
+    root = tmp_path_factory.mktemp("built")
+    from battleground.core import records, splits
+    from battleground.core.spec import variant
+    from tests.site_fixtures import make_record
+
+    labels = splits.read(ROOT / "runs" / "splits" / SPLIT)
+    (root / "runs" / "splits").mkdir(parents=True)
+    shutil.copyfile(ROOT / "runs" / "splits" / SPLIT, root / "runs" / "splits" / SPLIT)
+    for activation in COMPARED:
+        v = variant("SimpleNet2", depth=0, activation=activation)
+        records.write_record(records.record_path(root / "runs", INVESTIGATION, v.name, 1729),
+                             make_record(INVESTIGATION, v, 1729, epochs=5, labels=labels))
+    (root / "src").mkdir()
+    (root / "src" / "index.md").write_text(INDEX, encoding="utf-8")
+    (root / "src" / f"{INVESTIGATION}.md").write_text(COMPARING_PAGE, encoding="utf-8")
+    status = builder.main(_build_argv(root))
+    assert status == 0 and (root / "site" / f"{INVESTIGATION}.html").is_file()
+    assert "McNemar" in (root / "site" / f"{INVESTIGATION}.html").read_text(encoding="utf-8")
+    return root
+
+
+def _build_argv(tree: Path) -> list[str]:
+    return ["--src", str(tree / "src"), "--runs", str(tree / "runs"), "--models", str(sample.MODELS),
+            "--out", str(tree / "site")]
+
+
+@pytest.fixture
+def case_tree(built, tmp_path) -> Path:
+    tree = tmp_path / "tree"
+    shutil.copytree(built, tree, symlinks=True)
+    return tree
+
+
+def build_case(tree: Path, env: dict | None = None) -> str:
+    """build.py on ``tree`` as a user runs it: must fail in one error line, leaving runs/ and the site."""
+    err = run_case([sys.executable, "build.py", *_build_argv(tree)], [tree / "runs", tree / "site"], env)
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, err
+    return errors[0]
+
+
+def _relu_record(tree: Path) -> Path:
+    return tree / "runs" / INVESTIGATION / RECORD
+
+
+def _set(tree: Path, dotted: str, value, path: Path | None = None) -> Path:
+    """The ReLU record with the field ``dotted`` set to ``value`` (written as JSON, unchecked)."""
+    path = path or _relu_record(tree)
+    record = json.loads(path.read_text(encoding="utf-8"))
+    *parents, last = dotted.split(".")
+    holder = record
+    for part in parents:
+        holder = holder[part]
+    holder[last] = value
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return path
+
+
+def _split(tree: Path) -> Path:
+    return tree / "runs" / "splits" / SPLIT
+
+
+def _shorter_split(tree: Path) -> Path:
+    from battleground.core import splits
+
+    kept = splits.read(_split(tree))
+    _split(tree).unlink()
+    return splits.write(_split(tree), kept["val"], kept["test"][:100], kept["val_labels"], kept["test_labels"][:100])
+
+
+def _bad_name_file(tree: Path) -> Path:
+    path = tree / "runs" / INVESTIGATION / "\x1b[2J\x1b]0;owned\x07.json"
+    path.write_text("{}", encoding="utf-8")
+    return path
+
+
+def _benchmark_device(tree: Path, device: str) -> Path:
+    source = next((sample.RUNS / "benchmarks").glob("*.json"))
+    path = tree / "runs" / "benchmarks" / source.name
+    path.parent.mkdir(exist_ok=True)
+    shutil.copyfile(source, path)
+    return _set(tree, "device", device, path)
+
+
+# case -> (make it in the tree, returning the file the error names; the field; words the line says)
+HOSTILE_BUILD_CASES = {
+    "a benchmark file's device holds a terminal escape": (
+        lambda t: _benchmark_device(t, "GPU\x1b[8m hidden"), "device", "printable text"),
+    "variant holds a line break and a command": (
+        lambda t: _set(t, "variant", "\ntouch INJECTED\n#"), "variant", "printable text"),
+    "device holds a terminal escape": (
+        lambda t: _set(t, "environment.device", "\x1b]0;owned\x07GPU"), "environment.device", "printable text"),
+    "a further field holds a bidirectional override": (
+        lambda t: _set(t, "environment.platform", "Linux\u202egnp.exe"), "environment.platform", "printable text"),
+    "a parameter value is markup": (
+        lambda t: _set(t, "model.params.activation", "<script>"), "model.params.activation", "one of none, ReLU"),
+    "config.dataset climbs out of runs/": (
+        lambda t: _set(t, "config.dataset", "../../../../etc/passwd"), "config.dataset", "one of mnist"),
+    "config.problem is bogus": (lambda t: _set(t, "config.problem", "bogus"), "config.problem", "one of classify"),
+    "config.epochs is abc": (lambda t: _set(t, "config.epochs", "abc"), "config.epochs", "a positive whole number"),
+    "config.optimizer is unknown": (lambda t: _set(t, "config.optimizer", "Adagrad"), "config.optimizer", "one of SGD"),
+    "config names an unknown setting": (lambda t: _set(t, "config.shell", "rm -rf /"), "config.shell",
+                                        "one of the training settings"),
+    "config settings disagree": (lambda t: _set(t, "config.step_size", 5), "config",
+                                 "step_size is a setting of schedule StepLR"),
+    "model.family is unknown": (lambda t: _set(t, "model.family", "Evil"), "model.family", "one of the catalogue"),
+    "a record's file name holds terminal escapes": (_bad_name_file, "schema", "\\x1b[2J"),
+    "split file is empty": (lambda t: _made(_split(t), lambda p: p.write_bytes(b"")), "(file)", "delete it"),
+    "split file is shorter than its name says": (_shorter_split, "test", "2000 test images"),
+    "split file is a folder": (lambda t: _made(_split(t), lambda p: (p.unlink(), p.mkdir())), "(file)",
+                               "found a folder"),
+    "split file is a named pipe": (lambda t: _made(_split(t), lambda p: (p.unlink(), os.mkfifo(p))), "(file)",
+                                   "found a named pipe"),
+    "splits folder is a file": (lambda t: _replace_folder(t / "runs" / "splits"), "(folder)", "found a file"),
+    "front matter repeats a key": (lambda t: _made(t / "src" / f"{INVESTIGATION}.md", lambda p: p.write_text(
+        COMPARING_PAGE.replace("order: 1\n", "order: 1\norder: 2\n"), encoding="utf-8")), "(front matter)",
+        "written twice"),
+    "front matter uses an alias": (lambda t: _made(t / "src" / f"{INVESTIGATION}.md", lambda p: p.write_text(
+        COMPARING_PAGE.replace("summary: A test page.", "summary: &s A test page.\nheadline: *s"),
+        encoding="utf-8")), "(front matter)", "aliases"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_BUILD_CASES))
+def test_a_hostile_or_careless_input_fails_the_build_in_one_line_and_changes_nothing(case_tree, case):
+    make, field, expected = HOSTILE_BUILD_CASES[case]
+    path = make(case_tree)
+    line = build_case(case_tree)
+    assert f"field '{field}'" in line and expected in line, line
+    assert printable(str(path)) in line, line
+    assert not (ROOT / "INJECTED").exists()
+
+
+def test_a_syntax_error_in_an_experiment_module_fails_the_build_in_one_line(case_tree):
+    modules = case_tree / "modules"
+    modules.mkdir()
+    (modules / "broken_module.py").write_text("INVESTIGATION = (\n", encoding="utf-8")
+    line = build_case(case_tree, env={"BATTLEGROUND_EXPERIMENTS": str(modules)})
+    assert str(modules / "broken_module.py") in line and "line 1" in line, line
+
+
+def test_a_page_saved_with_windows_line_endings_and_a_byte_order_mark_builds(case_tree):
+    page = case_tree / "src" / f"{INVESTIGATION}.md"
+    page.write_bytes(("\ufeff" + COMPARING_PAGE).replace("\n", "\r\n").encode("utf-8"))
+    assert builder.main(_build_argv(case_tree)) == 0
+    assert "McNemar" in (case_tree / "site" / f"{INVESTIGATION}.html").read_text(encoding="utf-8")
+
+
+def battleground_case(runs: Path, *argv: str, status: int = 1) -> str:
+    """``battleground ARGV --runs-dir RUNS`` as a user runs it: one error line, runs/ unchanged."""
+    err = run_case([sys.executable, "-m", "battleground", *argv, "--runs-dir", str(runs)], [runs], status=status)
+    errors = [line for line in err.splitlines() if line.startswith("battleground: error: ")]
+    assert len(errors) == 1, err
+    return errors[0]
+
+
+def _train_smoke(runs: Path, data_dir: Path, variant: str = SIMPLE) -> str:
+    return battleground_case(runs, "run", INVESTIGATION, "--smoke", "--variant", variant, "--epochs", "1",
+                             "--device", "cpu", "--data-dir", str(data_dir))
+
+
+# case -> (make it in the case's runs/, returning the file the error names; words the line says)
+RUN_CASES = {
+    "split file is empty": (lambda t: _made(_split(t), lambda p: p.write_bytes(b"")), "delete it"),
+    "split file is shorter than its name says": (_shorter_split, "field 'test': expected 2000 image indices"),
+}
+
+
+@pytest.mark.slow  # starts battleground run in a subprocess
+@pytest.mark.parametrize("case", sorted(RUN_CASES))
+def test_a_damaged_split_file_stops_training_in_one_line_before_anything_is_written(case_tree, data_dir, case):
+    make, expected = RUN_CASES[case]
+    path = make(case_tree)
+    line = _train_smoke(case_tree / "runs", data_dir, "SimpleNet2[activation=none,depth=0]")  # not yet run
+    assert str(path) in line and expected in line, line
+
+
+@pytest.mark.slow  # starts battleground run in a subprocess
+def test_training_over_a_record_that_names_no_problem_of_the_catalogue_is_refused_in_one_line(case_tree, data_dir):
+    path = _set(case_tree, "config.problem", "bogus")
+    line = _train_smoke(case_tree / "runs", data_dir)
+    assert str(path) in line and "field 'config.problem'" in line and "--force" in line, line
+
+
+def test_listing_runs_never_sends_a_records_escape_sequence_to_the_terminal(case_tree):
+    path = _set(case_tree, "variant", "\x1b]0;owned\x07\x1b[2J" + SIMPLE)
+    line = battleground_case(case_tree / "runs", "list", INVESTIGATION)
+    assert str(path) in line and "field 'variant'" in line and "printable text" in line, line
+
+
+def test_listing_runs_where_the_investigations_folder_is_a_file_is_one_line(case_tree):
+    path = _replace_folder(case_tree / "runs" / INVESTIGATION)
+    line = battleground_case(case_tree / "runs", "list", INVESTIGATION)
+    assert str(path) in line and "found a file" in line, line

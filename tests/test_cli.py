@@ -10,11 +10,13 @@ import torch
 
 from battleground.core import records
 from battleground.train.cli import main
+from tests.conftest import ROOT
 
 INVESTIGATION = "activation-functions"
 SIMPLE = "SimpleNet2[activation=ReLU,depth=0]"
 
 
+@pytest.mark.slow  # trains every variant of the smoke configuration
 def test_smoke_run_writes_complete_records_lists_them_and_skips_them_next_time(data_dir, tmp_path, capsys):
     runs = tmp_path / "runs"
     smoke = ["run", INVESTIGATION, "--smoke", "--device", "cpu", "--data-dir", str(data_dir), "--runs-dir", str(runs)]
@@ -27,9 +29,9 @@ def test_smoke_run_writes_complete_records_lists_them_and_skips_them_next_time(d
         assert record["data"]["train_images"] == 2_000
     assert f"{SIMPLE} seed 1729" in capsys.readouterr().err  # the progress bar
 
-    assert main(["list", "--runs-dir", str(runs)]) == 0
+    assert main(["list", INVESTIGATION, "--runs-dir", str(runs)]) == 0
     listing = capsys.readouterr().out
-    assert f"{SIMPLE}: 1729 complete (2 epochs, val " in listing
+    assert f"{SIMPLE}: 1729 smoke run, complete (2 epochs, val " in listing  # never one of the investigation's runs
     assert "SimpleNet2[activation=none,depth=0]: 1729 not run; 271828 not run; 314159 not run" in listing
 
     paths = {r["variant"]: records.record_path(runs, INVESTIGATION, r["variant"], 1729) for r in loaded}
@@ -53,6 +55,7 @@ def test_variant_seed_and_epochs_select_one_run(data_dir, tmp_path):
     assert record["config"]["epochs"] == 1 and record["timed_epoch_s"] is None
 
 
+@pytest.mark.slow  # times an epoch, then trains the epochs the budget buys
 def test_a_budget_replaces_fixed_epochs_and_is_recorded(data_dir, tmp_path, capsys):
     runs = tmp_path / "runs"
     argv = ["run", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--budget", "0.05s",
@@ -80,7 +83,7 @@ CUDA_MISSING = pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is ava
         pytest.param(["run", INVESTIGATION, "--device", "cuda"], 2, "--device cuda: CUDA is not available",
                      marks=CUDA_MISSING),
         (["run", INVESTIGATION, "--budget", "4 hours"], 2, "budget '4 hours' is not a positive number"),
-        (["run", INVESTIGATION, "--epochs", "0"], 2, "--epochs 0: expected a whole number >= 1"),
+        (["run", INVESTIGATION, "--epochs", "0"], 2, "--epochs 0: expected a whole number from 1 to 1,000,000"),
         # torch wraps a negative seed to seed + 2**64: -1 would train 18446744073709551615's run
         (["run", INVESTIGATION, "--seed", "-1"], 2, "--seed -1: expected a whole number from 0 to 18446744073709551615"),
         (["run", INVESTIGATION, "--seed", str(2**64)], 2, f"--seed {2**64}: expected a whole number from 0 to "),
@@ -176,7 +179,21 @@ def test_seeds_may_be_given_several_times_and_an_undeclared_one_needs_force(data
     out = capsys.readouterr().out
     assert sorted(r["seed"] for r in records.load_runs(runs)) == [1729, 271828]
     path = records.record_path(runs, INVESTIGATION, SIMPLE, 271828)
-    assert f"{SIMPLE} seed 271828: complete (1 epoch, val " in out and f"record in {path}" in out
+    assert f"{SIMPLE} seed 271828: smoke run, complete (1 epoch, val " in out and f"record in {path}" in out
+
+
+def test_list_is_one_line_per_investigation_unless_asked_for_every_variant(capsys, tmp_path):
+    import experiments
+
+    investigations = experiments.discover()
+    assert main(["list", "--runs-dir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(investigations) + 1 and "battleground list INVESTIGATION" in lines[-1]
+    zoo = investigations["network-zoo"]
+    assert f"network-zoo: {len(zoo.variants)} variants, {zoo.run_count} runs: {zoo.run_count} not run" in lines
+    assert main(["list", "--all", "--runs-dir", str(tmp_path)]) == 0
+    every = capsys.readouterr().out.splitlines()
+    assert len(every) == sum(len(i.variants) + 1 for i in investigations.values())
 
 
 def test_list_shows_one_investigation_when_named(capsys, tmp_path):
@@ -185,3 +202,50 @@ def test_list_shows_one_investigation_when_named(capsys, tmp_path):
     assert out.startswith(f"{INVESTIGATION}:") and "depth-of-architecture:" not in out
     assert main(["list", "no-such-thing"]) == 2
     assert "unknown investigation 'no-such-thing'" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # trains smoke runs and a real run
+def test_a_smoke_run_stays_out_of_runs_and_never_counts_as_a_real_run(data_dir, tmp_path, capsys, monkeypatch):
+    import experiments
+    from battleground.core.config import TrainConfig
+    from battleground.core.spec import Task
+    from battleground.train import executor, plan
+
+    monkeypatch.chdir(tmp_path)  # where a user's checkout would be: runs/ and runs-smoke/ relative to it
+    argv = ["run", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--epochs", "1", "--device", "cpu",
+            "--data-dir", str(data_dir)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    scratch = tmp_path / records.SMOKE_RUNS_DIR
+    assert f"smoke run: records go to {records.SMOKE_RUNS_DIR}/" in out and not (tmp_path / "runs").exists()
+    (record,) = records.load_runs(scratch, INVESTIGATION)
+    assert records.is_smoke(record) and record["status"] == "complete"
+
+    # list, plan and a full run each see no run of the investigation in it
+    assert main(["list", "--runs-dir", str(scratch)]) == 0
+    assert f"{INVESTIGATION}: 16 variants, 48 runs: 48 not run; 1 smoke run" in capsys.readouterr().out
+    declared, config = experiments.get(INVESTIGATION).variant_named(SIMPLE), TrainConfig(**record["config"])
+    smoke_task = Task(INVESTIGATION, declared, 1729, config, smoke=True)
+    real_task = Task(INVESTIGATION, declared, 1729, config)
+    assert plan.state_of(smoke_task, scratch) == ("done", 1) and plan.state_of(real_task, scratch) == ("missing", 0)
+    assert executor.existing_finished(smoke_task, scratch) is not None
+    assert executor.existing_finished(real_task, scratch) is None  # a full run trains it, replacing the smoke record
+
+    # the site refuses it, --strict or not, with the build's error line naming the file and the field
+    path = records.record_path(scratch, INVESTIGATION, SIMPLE, 1729)
+    for strict in ([], ["--strict"]):
+        done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--runs", str(scratch), "--out",
+                               str(tmp_path / "site"), *strict], cwd=ROOT, capture_output=True, text=True)
+        first = done.stderr.splitlines()[0]
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert first.startswith(f"error: {path}: field 'smoke': expected a run of the investigation"), first
+    assert not (tmp_path / "site").exists()
+
+    # and a smoke run never replaces a real run's record, --force or not
+    real = {key: value for key, value in record.items() if key != "smoke"}
+    records.write_record(path, real)
+    for force in ([], ["--force"]):
+        assert main([*argv, "--runs-dir", str(scratch), *force]) == 1
+        err = capsys.readouterr().err
+        assert f"{path}: a real run's record, which a smoke run never replaces" in err and err.count("\n") == 1
+    assert records.load_record(path) == real

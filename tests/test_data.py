@@ -208,6 +208,7 @@ def test_a_training_subset_of_one_class_is_a_data_error(mnist):
         data.make_splits(one_class, DEFAULTS.replace(train_size=100), "cpu")
 
 
+@pytest.mark.slow  # starts battleground run in a subprocess
 def test_no_network_and_no_data_folder_is_one_line_naming_both_ways_out(tmp_path, monkeypatch):
     # the real Hugging Face loader, told it is offline, with an empty cache: what a machine
     # without a network and without --data-dir meets
@@ -221,3 +222,30 @@ def test_no_network_and_no_data_folder_is_one_line_naming_both_ways_out(tmp_path
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     line = done.stderr.strip()
     assert "\n" not in line and "ylecun/mnist" in line and "--data-dir" in line and data.DATA_DIR_ENV in line
+
+
+@pytest.mark.slow  # starts the data loader in a subprocess
+def test_an_unreachable_hub_is_said_at_once_not_after_the_clients_retries(tmp_path, monkeypatch):
+    # A hub whose port refuses connections (nothing listens on a port we bound and closed): the
+    # client, left alone, retries for half a minute; the check before it answers in one line.
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                 data.DATA_DIR_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert data.hub_unreachable() is not None
+    code = "from battleground.train import data; data.load_arrays('mnist')"
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=120)
+    elapsed = time.perf_counter() - began
+    assert done.returncode == 1 and "Retrying" not in done.stderr, done.stderr
+    assert f"the Hugging Face hub cannot be reached (127.0.0.1:{port}: " in done.stderr
+    assert "--data-dir" in done.stderr and data.DATA_DIR_ENV in done.stderr
+    assert elapsed < 20, f"{elapsed:.1f} s: the client's retries ran"  # they take over 20 s; imports a few

@@ -33,6 +33,7 @@ def test_each_seed_draws_its_own_pairs_the_same_every_time(mnist):
     assert first.train_x.shape == first.val_x.shape == first.test_x.shape == (1_000, 2, 14, 14)
 
 
+@pytest.mark.slow  # compares every pair image with every image of its split
 def test_pairs_are_distinct_images_of_their_own_split_pooled_to_14_by_14(mnist):
     splits = _pairs(mnist, 3)
     single = data.make_splits(mnist, PAIRS, CPU)
@@ -118,6 +119,7 @@ def test_a_siamese_nets_two_branches_are_one_parameter_set():
     assert counted == 2 * (2 * batch) * (3 * sum(SIAMESE_MACS) - SIAMESE_MACS[0]) + 2 * batch * 3 * 20 * 2
 
 
+@pytest.mark.slow  # trains a siamese net for six epochs, twice
 @pytest.mark.parametrize("aux", (True, False))
 def test_the_auxiliary_loss_teaches_the_branch_the_digits_only_when_it_is_on(mnist, tmp_path, aux):
     config = PAIRS.replace(pairs=500, epochs=6, lr=5e-3, aux_weight=1.0 if aux else 0.0)

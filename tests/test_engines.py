@@ -6,13 +6,12 @@ every engine; one that declines says why in one line."""
 from __future__ import annotations
 
 import copy
-import types
 
 import pytest
 import torch
 from torch import nn
 
-from battleground.train import batched, data, engines, loop, models
+from battleground.train import data, engines, loop, models
 from battleground.train.engines import chain
 from battleground.core import records
 from battleground.core.config import DEFAULTS
@@ -92,6 +91,7 @@ def test_each_engine_supports_the_families_it_can_prove_and_says_why_not_in_one_
     assert engines.select(_model(family), CONFIG, CPU, fast=False).name == "autograd"
 
 
+@pytest.mark.slow  # trains every family, the zoo conv nets included, with every engine that supports it
 @pytest.mark.parametrize("family, engine", SINGLE_PAIRS, ids=[f"{f}-{e}" for f, e in SINGLE_PAIRS])
 def test_an_engine_trains_a_family_it_supports_to_autograds_weights_bit_for_bit(family, engine, splits, pair_splits):
     examples = pair_splits if FAMILIES[family][1] == 2 else splits
@@ -110,7 +110,8 @@ def test_an_engine_trains_a_family_it_supports_to_autograds_weights_bit_for_bit(
 BATCHED = [family for family, (_, _, fast) in FAMILIES.items() if "batched" in fast]
 
 
-@pytest.mark.parametrize("family", BATCHED)
+@pytest.mark.parametrize("family", [pytest.param(family, marks=pytest.mark.slow) if family == "LeNet5" else family
+                                    for family in BATCHED])  # a conv net's steps, batched and alone
 def test_batched_training_keeps_each_model_within_float_rounding_of_autograd_alone(family, splits):
     # Tolerance: batched matrix products and grouped convolutions add up in another order, so
     # after 40 steps each weight is within rtol 1e-4 / atol 1e-5 of its twin's, each epoch's
@@ -118,7 +119,7 @@ def test_batched_training_keeps_each_model_within_float_rounding_of_autograd_alo
     seeds = (SEED, 271828)
     alone = [_state(_model(family, seed), engines.autograd, seed) for seed in seeds]
     together = [_state(_model(family, seed), engines.autograd, seed) for seed in seeds]
-    stacked = batched.StackedModels(together, CONFIG)
+    stacked = engines.batched.StackedModels(together, CONFIG)
     for lr in RATES:
         for state in alone + together:
             _set_rate(state, lr)
@@ -199,9 +200,9 @@ def test_the_hand_written_step_declines_what_it_cannot_prove_with_a_reason(model
 @pytest.mark.parametrize("config, words", [
     (DEFAULTS.replace(optimizer="Adam"), "optimizer is Adam"),
     (DEFAULTS.replace(loss="mse"), "loss is mse"),
-    (types.SimpleNamespace(optimizer="SGD", momentum=0.9, loss="cross_entropy"), "momentum is 0.9"),
-    (types.SimpleNamespace(optimizer="SGD", weight_decay=5e-4, loss="cross_entropy"), "weight_decay is 0.0005"),
-    (types.SimpleNamespace(optimizer="SGD", momentum=0.0, weight_decay=0.0, loss="cross_entropy"), None),
+    (DEFAULTS.replace(momentum=0.9), "momentum is 0.9"),
+    (DEFAULTS.replace(weight_decay=5e-4), "weight_decay is 0.0005"),
+    (DEFAULTS.replace(momentum=0.0, weight_decay=0.0), None),
 ], ids=["Adam", "other loss", "momentum", "weight decay", "zero momentum and decay"])
 def test_fast_engines_train_plain_sgd_on_cross_entropy_only(config, words):
     model = _mlp()

@@ -8,7 +8,8 @@ import copy
 import pytest
 import torch
 
-from battleground.train import data, engines, flops, hand_step, models, loop
+from battleground.train import data, engines, flops, models, loop
+from battleground.train.engines import hand_step
 from battleground.core.config import DEFAULTS
 from battleground.core.spec import ACTIVATIONS, Task, variant
 from experiments import activation_functions
@@ -33,7 +34,8 @@ def _twins(name: str, depth: int | None) -> tuple[torch.nn.Module, torch.nn.Modu
     return model, copy.deepcopy(model)
 
 
-@pytest.mark.parametrize("depth", [0, 3, None], ids=["SimpleNet2 depth 0", "SimpleNet2 depth 3", "LeNet5"])
+@pytest.mark.parametrize("depth", [pytest.param(0, id="SimpleNet2 depth 0"), pytest.param(3, id="SimpleNet2 depth 3"),
+                                   pytest.param(None, id="LeNet5", marks=pytest.mark.slow)])  # a conv net's steps
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_the_hand_written_step_gives_autograds_weights_bit_for_bit(splits, name, depth):
     autograd_model, fast_model = _twins(name, depth)
@@ -71,6 +73,7 @@ def test_an_epoch_in_torchscript_gives_autograds_weights_and_loss_bit_for_bit(da
     (variant("SimpleNet2", depth=1, activation="tanh"), "torchscript-epoch"),
     (variant("LeNet5", activation="tanh"), "hand-step"),  # convolutions and pooling
 ], ids=str)
+@pytest.mark.slow  # trains whole runs twice, fast and plain
 def test_the_fast_path_writes_the_plain_paths_record_but_for_the_engine(splits, tmp_path, family, engine):
     task = Task("test", family, 271828,
                 activation_functions.INVESTIGATION.config.replace(train_size=3_000, epochs=3))

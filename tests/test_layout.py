@@ -4,6 +4,10 @@
 
 The imports are read from the source with ``ast``, every ``import`` statement at any depth
 (a function-level import counts too), so the check holds for code paths no test happens to run.
+
+And no module of ``battleground/`` imports itself back through others: layers import one way
+(core <- helpers <- elements <- registry <- builder on the site side; engines <- loop on the
+training side), so a cycle hidden by a function-level import fails here too.
 """
 
 from __future__ import annotations
@@ -87,3 +91,79 @@ def test_the_walk_finds_a_forbidden_import_through_another_module(tmp_path, monk
     (fake / "b.py").write_text("from battleground.train import loop\n", encoding="utf-8")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert chain_to_forbidden(fake / "a.py") == ["pkg.a", "pkg.b", "battleground.train"]
+
+
+# --- import cycles --------------------------------------------------------------------------------
+
+
+def module_imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The modules of ``modules`` that ``path`` imports. ``from package import module`` depends on
+    that module, not on the package's ``__init__`` (Python runs a package's ``__init__`` before any
+    of its modules whatever the code says, so that edge is no choice of the code's); a name that is
+    no module (a function, a class) depends on the package or module that defines it."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in modules)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(path, node)
+            taken = [f"{base}.{alias.name}" for alias in node.names]
+            found.update(name for name in taken if name in modules)
+            if base in modules and any(name not in modules for name in taken):
+                found.add(base)
+    found.discard(module_name(path))
+    return found
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    base = node.module or ""
+    if node.level:
+        anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+        base = ".".join([*anchor, base] if base else anchor)
+    return base
+
+
+def import_cycles(folder: Path) -> list[list[str]]:
+    """Every import cycle among the modules under ``folder``, each as the chain of modules that
+    closes it (``a -> b -> a``), found by a depth-first walk."""
+    modules = {module_name(p): p for p in sorted(folder.rglob("*.py"))}
+    graph = {name: sorted(module_imports(path, modules)) for name, path in modules.items()}
+    cycles, done, stack = [], set(), []
+
+    def walk(name: str) -> None:
+        stack.append(name)
+        for target in graph[name]:
+            if target in stack:
+                cycles.append(stack[stack.index(target):] + [target])
+            elif target not in done:
+                walk(target)
+        stack.pop()
+        done.add(name)
+
+    for name in graph:
+        if name not in done:
+            walk(name)
+    return cycles
+
+
+def test_no_module_of_the_package_imports_itself_back_through_others():
+    cycles = import_cycles(ROOT / "battleground")
+    assert not cycles, "\n".join(" -> ".join(cycle) for cycle in cycles)
+
+
+def test_the_cycle_check_sees_a_cycle_closed_inside_a_function(tmp_path, monkeypatch):
+    # The guard must be able to fail: a helper that imports an element inside a function, where
+    # the element imports the helper at the top, is a cycle; a package importing its own modules
+    # from its __init__, and those modules importing each other one way, is none.
+    fake = tmp_path / "pkg"
+    (fake / "sub").mkdir(parents=True)
+    (fake / "__init__.py").write_text("", encoding="utf-8")
+    (fake / "sub" / "__init__.py").write_text("from pkg.sub import leaf\n", encoding="utf-8")
+    (fake / "sub" / "leaf.py").write_text("from pkg.sub import other\n", encoding="utf-8")
+    (fake / "sub" / "other.py").write_text("", encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert import_cycles(fake) == []
+    (fake / "helper.py").write_text("def f():\n    from pkg import element\n", encoding="utf-8")
+    (fake / "element.py").write_text("from pkg.helper import f\n", encoding="utf-8")
+    assert import_cycles(fake) == [["pkg.element", "pkg.helper", "pkg.element"]]

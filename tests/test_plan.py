@@ -36,6 +36,7 @@ def test_a_budget_run_costs_its_budget_and_timing_epoch_a_fixed_one_its_epochs(d
         == 5 * 3.5  # two of seven already recorded
 
 
+@pytest.mark.slow  # trains a smoke run, then times an epoch of every model left
 def test_plan_counts_real_records_and_times_what_is_left(tmp_path, data_dir, capsys):
     runs = tmp_path / "runs"
     smoke = ["run", INVESTIGATION, "--smoke", "--epochs", "2", "--device", "cpu", "--data-dir", str(data_dir),
@@ -52,7 +53,7 @@ def test_plan_counts_real_records_and_times_what_is_left(tmp_path, data_dir, cap
             "--runs-dir", str(runs), "--jobs", "2"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "2 runs declared: 1 done, 0 partial, 1 missing" in out  # the smoke's SimpleNet2 and LeNet5
+    assert "2 runs declared: 1 done, 0 short, 0 partial, 1 missing" in out  # the smoke's SimpleNet2 and LeNet5
     assert "LeNet5[activation=tanh]:" in out and "timed on 2,000 images" in out
     assert "wall time: about" in out and "local executor, --jobs 2" in out
     cpus = os.cpu_count()
@@ -60,9 +61,38 @@ def test_plan_counts_real_records_and_times_what_is_left(tmp_path, data_dir, cap
     assert f"Ray local cluster: {cpus} CPUs, 0 GPUs; 1 CPU and 0 GPU a task: {cpus} at a time" in capsys.readouterr().out
 
     tasks = selected_tasks(parser().parse_args([
-        "plan", INVESTIGATION, "--variant", SIMPLE, "--variant", "SimpleNet2[activation=tanh,depth=0]",
+        "plan", INVESTIGATION, "--smoke", "--variant", SIMPLE, "--variant", "SimpleNet2[activation=tanh,depth=0]",
         "--seed", "1729", "--epochs", "2", "--runs-dir", str(runs)]))
     assert [plan.state_of(task, runs) for task in tasks] == [("done", 2), ("partial", 1)]
+    real = [type(task)(task.investigation, task.variant, task.seed, task.config) for task in tasks]
+    assert [plan.state_of(task, runs) for task in real] == [("missing", 0)] * 2  # smoke records are no real runs
+
+
+def test_a_complete_run_with_fewer_epochs_than_asked_is_short_and_costs_what_it_lacks(tmp_path, data_dir,
+                                                                                      repo_root, capsys):
+    runs = tmp_path / "runs"
+    assert main(["run", INVESTIGATION, "--smoke", "--epochs", "2", "--device", "cpu", "--data-dir", str(data_dir),
+                 "--runs-dir", str(runs), "--variant", SIMPLE]) == 0
+    path = records.record_path(runs, INVESTIGATION, SIMPLE, 1729)  # the smoke run's record, as a real run's
+    records.write_record(path, {key: value for key, value in records.load_record(path).items() if key != "smoke"})
+    bench = repo_root / "runs" / "benchmarks" / "amd-epyc-2-threads.json"
+    argv = ["plan", INVESTIGATION, "--variant", SIMPLE, "--seed", "1729", "--device", "cpu", "--runs-dir", str(runs),
+            "--bench", str(bench)]
+    capsys.readouterr()
+    assert main([*argv, "--epochs", "2"]) == 0  # as many as recorded: done, nothing to cost
+    out = capsys.readouterr().out
+    assert "1 runs declared: 1 done, 0 short" in out and "nothing left to train" in out
+
+    assert main([*argv, "--epochs", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "1 runs declared: 0 done, 1 short, 0 partial, 0 missing" in out
+    assert "short: 1 complete runs have 2 epochs of the 5 asked" in out
+    task, = selected_tasks(parser().parse_args([*argv, "--epochs", "5"]))
+    cost = plan.bench_cost(task, json.loads(bench.read_text()), bench)
+    lacking = 3 * (cost.train_s + cost.val_s)  # the continuation: epochs 3 to 5
+    assert f"left: 1 runs, {lacking / 3600:.2f} slot-hours" in out
+    assert f"training them again instead adds {2 * (cost.train_s + cost.val_s) / 3600:.2f} slot-hours" in out
+    assert [plan.state_of(task, runs)] == [("short", 2)]
 
 
 def test_a_bench_file_scales_the_benchmarked_epoch_by_step_flops(tmp_path, repo_root):
@@ -86,7 +116,7 @@ def test_plan_on_cuda_from_a_bench_file_needs_no_gpu(tmp_path, repo_root, capsys
             "--runs-dir", str(tmp_path), "--slots", "4"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "48 runs declared: 0 done, 0 partial, 48 missing" in out and "on 4 slots (--slots 4)" in out
+    assert "48 runs declared: 0 done, 0 short, 0 partial, 48 missing" in out and "on 4 slots (--slots 4)" in out
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -18,7 +18,7 @@ import torch
 from battleground.core import records
 from battleground.core.config import DEFAULTS
 from battleground.core.spec import Task, variant
-from battleground.train import ray_executor, sweep
+from battleground.train import local, ray_executor
 
 pytestmark = pytest.mark.slow
 assert ray_executor.available(), 'the Ray executor\'s tests need Ray: pip install -e ".[ray]" (make test does)'
@@ -31,9 +31,9 @@ TIMING = {"seconds"}  # epoch columns that differ between two runs of the same c
 
 def values(record: dict) -> dict:
     """A record without what differs between two runs of the same training: timings, dates,
-    the machine's description and the executor."""
+    the machine's description, the executor and the history of resumes."""
     kept = {key: value for key, value in record.items()
-            if key not in ("started", "finished", "environment", "timed_epoch_s")}
+            if key not in ("started", "finished", "environment", "timed_epoch_s", "resumed")}
     kept["epochs"] = {name: column for name, column in record["epochs"].items() if name not in TIMING}
     return kept
 
@@ -46,7 +46,7 @@ def written(runs: Path, task: Task) -> dict:
 def local_records(tmp_path_factory, data_dir) -> list[dict]:
     """The local executor's records of TASKS, as written (and read back: numbers as stored)."""
     runs = tmp_path_factory.mktemp("local-runs")
-    sweep.run_local(TASKS, torch.device("cpu"), runs, data_dir=data_dir, progress=False, log=lambda _: None)
+    local.run_local(TASKS, torch.device("cpu"), runs, data_dir=data_dir, progress=False, log=lambda _: None)
     return [written(runs, task) for task in TASKS]
 
 

@@ -52,7 +52,7 @@ def _write_module(folder, name, source):
 
 
 def _without_timings(record: dict) -> dict:
-    stripped = {k: v for k, v in record.items() if k not in ("started", "finished", "timed_epoch_s")}
+    stripped = {k: v for k, v in record.items() if k not in ("started", "finished", "timed_epoch_s", "resumed")}
     stripped["epochs"] = {k: v for k, v in record["epochs"].items() if k != "seconds"}
     return stripped
 
@@ -129,6 +129,7 @@ def test_an_initialisation_is_seeded_and_zeroes_biases_where_asked():
     assert abs(std - (2 / 784) ** 0.5) < 0.002
 
 
+@pytest.mark.slow  # trains every variant of an investigation
 def test_new_families_train_with_a_recipe_through_the_command_line(data_dir, tmp_path, monkeypatch, capsys):
     folder, runs = tmp_path / "experiments", tmp_path / "runs"
     _write_module(folder, "recipe-check", MODULE.format(name="recipe-check"))
@@ -168,7 +169,7 @@ def test_new_families_train_with_a_recipe_through_the_command_line(data_dir, tmp
         if pairs:  # the auxiliary digit heads' accuracy is a column of its own
             assert len(record["epochs"]["val_digit_accuracy"]) == 2
             assert record["epochs"]["val_digit_accuracy"][-1] > 0.5
-    assert main(["list", "--runs-dir", str(runs)]) == 0
+    assert main(["list", "recipe-check", "--runs-dir", str(runs)]) == 0  # the variants, each seed's run
     assert "SiameseNet[aux_weight=1.0,branch=ConvNet,lr=0.002,problem=digit-pairs]: 1729 complete (2 epochs" in capsys.readouterr().out
 
 

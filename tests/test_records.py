@@ -105,7 +105,7 @@ def test_a_wrong_type_is_named_with_what_was_expected(tmp_path, field, value, ex
 def test_prediction_counts_may_be_null_before_the_first_epoch_only(tmp_path):
     running = valid_record()
     running.update(status="running", test_accuracy=None, val_prediction_counts=None)
-    running["epochs"] = {name: [] for name in records.EPOCH_COLUMNS}
+    running["epochs"] = {name: [] for name in (*records.EPOCH_COLUMNS, "val_accuracy")}  # classify's metric
     assert records.validate(copy.deepcopy(running)) == running
     complete = valid_record()
     complete["val_prediction_counts"] = None
@@ -146,19 +146,6 @@ def test_record_path_never_leaves_the_investigation_folder(tmp_path):
     assert path.name == "script_a-1.seed1729.json"
 
 
-def test_a_run_is_collapsed_when_one_class_takes_99_percent_of_the_predictions():
-    record = valid_record()
-    assert not records.collapsed(record)  # about 10% each
-    record["val_prediction_counts"] = [8_000] + [0] * 9
-    assert records.collapsed(record)
-    record["val_prediction_counts"] = [0, 7_920] + [10] * 8  # 99% exactly: still one class
-    assert records.collapsed(record)
-    record["val_prediction_counts"] = [0, 7_900] + [12, 12, 12, 12, 13, 13, 13, 13]  # 98.75%
-    assert not records.collapsed(record)
-    record["val_prediction_counts"] = None  # no epoch finished yet: nothing to judge
-    assert not records.collapsed(record)
-
-
 # --- schema 2 -----------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +168,8 @@ def test_update_to_2_adds_what_version_1_left_implicit_and_changes_nothing_else(
         del old["config"][key]
     del old["flops"]["profiler_complete"]
     old["schema"] = 1
-    new = records.parse_record(json.dumps(old))
+    new = records.update_to_2(copy.deepcopy(old))
+    assert records.parse_record(json.dumps(old))["schema"] == records.SCHEMA  # and on to the current one
     assert new["schema"] == 2 and new["classes"] == 10 and new["engine"] == "unrecorded"
     assert new["predictions"] is None and new["flops"]["profiler_complete"] is True
     assert (new["config"]["problem"], new["config"]["schedule"], new["config"]["init"]) == ("classify", "none",
@@ -196,7 +184,7 @@ def test_a_problem_may_add_metric_columns_that_are_validated_like_the_fixed_ones
     record = valid_record()
     record["epochs"]["val_digit_accuracy"] = [0.5, 0.7]
     path = records.write_record(tmp_path / "r.json", record)
-    assert records.metric_columns(records.load_record(path)) == ["val_digit_accuracy"]
+    assert records.metric_columns(records.load_record(path)) == ["val_accuracy", "val_digit_accuracy"]
     for bad, field in (([0.5], "epochs"), ([0.5, "high"], "epochs.val_digit_accuracy[1]")):
         record["epochs"]["val_digit_accuracy"] = bad
         assert _error_for(tmp_path, record).field == field
@@ -208,20 +196,47 @@ def test_a_problem_may_add_metric_columns_that_are_validated_like_the_fixed_ones
 def test_per_image_predictions_round_trip_and_must_fit_the_split_and_the_classes(tmp_path):
     record = valid_record()
     record["data"] = {"source": "idx files", "train_images": 60_000, "val_images": 4, "test_images": 2}
-    record["predictions"] = {"val": records.encode_classes([7, 2, 1, 0]), "test": records.encode_classes([4, 9])}
+    record["predictions"] = records.encode_predictions([7, 2, 1, 0], [4, 9], "uint8")
     loaded = records.load_record(records.write_record(tmp_path / "r.json", record))
-    assert list(records.decode_classes(loaded["predictions"]["val"])) == [7, 2, 1, 0]
+    assert loaded["predictions"]["dtype"] == "uint8"
+    assert list(records.predictions(loaded, "val")) == [7, 2, 1, 0]
     cases = {
-        "predictions.val": {"val": records.encode_classes([7, 2, 1]), "test": records.encode_classes([4, 9])},
-        "predictions.test": {"val": records.encode_classes([7, 2, 1, 0]), "test": records.encode_classes([4, 10])},
+        "predictions.val": records.encode_predictions([7, 2, 1], [4, 9], "uint8"),
+        "predictions.test": records.encode_predictions([7, 2, 1, 0], [4, 10], "uint8"),
+        # a classifier's predictions are classes: values in four bytes are another problem's
+        "predictions.dtype": records.encode_predictions([7, 2, 1, 0], [4, 9], "float32"),
     }
     for field, predictions in cases.items():
         record["predictions"] = predictions
         assert _error_for(tmp_path, record).field == field
-    record["predictions"] = {"val": "not base64!", "test": ""}
+    record["predictions"] = {"dtype": "uint8", "val": "not base64!", "test": ""}
     assert _error_for(tmp_path, record).field == "predictions.val"
-    record["predictions"] = {"val": ""}
-    assert _error_for(tmp_path, record).field == "predictions"
+    record["predictions"] = {"val": records.encode_classes([7, 2, 1, 0]), "test": records.encode_classes([4, 9])}
+    assert _error_for(tmp_path, record).field == "predictions"  # schema 2's form, without its dtype
+
+
+def test_update_to_3_declares_the_predictions_dtype_and_changes_nothing_else():
+    old = valid_record()
+    old["schema"] = 2
+    old["data"] = {"source": "idx files", "train_images": 60_000, "val_images": 4, "test_images": 2}
+    old["predictions"] = {"val": records.encode_classes([7, 2, 1, 0]), "test": records.encode_classes([4, 9])}
+    new = records.parse_record(json.dumps(old))
+    assert new["schema"] == 3 and new["predictions"] == {"dtype": "uint8", **old["predictions"]}
+    assert {k: v for k, v in new.items() if k not in ("schema", "predictions")} == {
+        k: v for k, v in old.items() if k not in ("schema", "predictions")}
+    assert list(records.predictions(new, "test")) == [4, 9]
+    old["predictions"] = None  # a run that was not complete, or written before predictions were kept
+    assert records.parse_record(json.dumps(old))["predictions"] is None
+
+
+def test_float32_predictions_round_trip_little_endian_whatever_the_machine():
+    values = [0.5, -1.25, 9.0]
+    text = records.encode_values(values, "float32")
+    assert records.decode_values(text, "float32").tolist() == values
+    # the bytes are little-endian: 0.5 is 00 00 00 3f
+    assert records.decode_classes(text)[:4].tolist() == [0, 0, 0, 0x3F]
+    with pytest.raises(ValueError):
+        records.decode_values(records.encode_classes([1, 2, 3]), "float32")  # 3 bytes: no whole float
 
 
 # --- impossible values: each column and field has a physical range --------------------------------

@@ -3,7 +3,9 @@ run they were built from: its variant, its seed, every training setting, and its
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -57,11 +59,20 @@ def test_the_seeds_of_a_variant_share_one_command_that_selects_them_all():
     by_variant: dict[str, list[dict]] = {}
     for record in records.load_runs(ROOT / "runs", "depth-of-architecture"):
         by_variant.setdefault(record["variant"], []).append(record)
-    for runs in list(by_variant.values())[:5]:
+    # seeds trained alike share a command; a variant whose seeds ran for different epochs (a
+    # longer run of one seed, say) needs a command each
+    alike = [runs for runs in by_variant.values() if len({r["config"]["epochs"] for r in runs}) == 1]
+    mixed = [runs for runs in by_variant.values() if len({r["config"]["epochs"] for r in runs}) > 1]
+    assert alike
+    for runs in alike[:5]:
         runs.sort(key=lambda r: r["seed"])
         command = reproduce.command(INVESTIGATIONS["depth-of-architecture"], runs)
         assert command.count("--seed ") == len(runs) == 3
         assert_selects(command, runs)
+    for runs in mixed[:5]:
+        assert reproduce.command(INVESTIGATIONS["depth-of-architecture"], runs) is None
+        for run in runs:
+            assert_selects(reproduce.command(INVESTIGATIONS["depth-of-architecture"], [run]), [run])
 
 
 def fixture_run(name: str, variant_name: str, seed: int = 1729, **changes) -> dict:
@@ -108,7 +119,7 @@ def test_a_command_that_cannot_select_the_run_says_why_in_a_comment():
     command = reproduce.command(inv, [changed])
     assert command.endswith("# this run trained with train_size=30000, which node-budget no longer sets")
     gone = dict(changed, variant="MLP[widths=7]")
-    assert "# variant MLP[widths=7] is no longer declared by node-budget" in reproduce.command(inv, [gone])
+    assert "# variant 'MLP[widths=7]' is no longer declared by node-budget" in reproduce.command(inv, [gone])
 
 
 def test_seeds_trained_differently_have_no_shared_command():
@@ -124,3 +135,30 @@ def test_seeds_trained_differently_have_no_shared_command():
                                           ("NVIDIA H200", "cuda"), ("Tesla T4", "cuda")])
 def test_the_device_flag_reads_the_recorded_device(device, flag):
     assert reproduce.device_flag({"environment": {"device": device}}) == flag
+
+
+# What a record from elsewhere might hold to make a pasted command run something of its own: a
+# line break (ends the comment), a carriage return, command substitution, a closing quote.
+HOSTILE_NAMES = ["\ntouch INJECTED\n#", "x\r\ntouch INJECTED\r\n#", "$(touch INJECTED)", "`touch INJECTED`",
+                 "'; touch INJECTED; '", "x\u2028touch INJECTED"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
+def test_a_pasted_command_runs_nothing_that_a_record_holds(tmp_path, name):
+    # The records reader refuses such names (tests/test_bad_files.py); the command builder must
+    # be safe without that check. Undeclared, the name is in the command and in its comment.
+    inv = INVESTIGATIONS["node-budget"]
+    record = dict(fixture_run("node-budget", inv.variants[0].name), variant=name)
+    command = reproduce.command(inv, [record])
+    tools, work = tmp_path / "bin", tmp_path / "work"
+    tools.mkdir()
+    work.mkdir()
+    fake = tools / "battleground"  # stands in for the real command: keeps its arguments
+    fake.write_text('#!/bin/sh\nprintf "%s\\0" "$@" > ../arguments\n', encoding="utf-8")
+    fake.chmod(0o755)
+    done = subprocess.run(["bash"], input=command + "\n", cwd=work, capture_output=True, text=True, timeout=30,
+                          env={"PATH": f"{tools}{os.pathsep}/usr/bin{os.pathsep}/bin"})
+    assert done.returncode == 0, done.stderr
+    assert list(work.iterdir()) == [], f"the pasted command made files: {command!r}"
+    arguments = (tmp_path / "arguments").read_bytes().decode("utf-8").split("\0")[:-1]
+    assert arguments[:4] == ["run", "node-budget", "--variant", name]  # the name arrives whole

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from battleground.train import checkpoint, data, sweep, loop
+from battleground.train import checkpoint, data, local, loop
 from battleground.core import records
 from battleground.train.cli import main
 from battleground.core.spec import Task, variant
@@ -35,7 +35,8 @@ def splits(data_dir) -> data.Splits:
 
 
 def _without_timings(record: dict) -> dict:
-    stripped = {k: v for k, v in record.items() if k not in ("started", "finished", "timed_epoch_s")}
+    # "resumed" is the run's history (when it resumed), not a result: an uninterrupted run has none
+    stripped = {k: v for k, v in record.items() if k not in ("started", "finished", "timed_epoch_s", "resumed")}
     stripped["epochs"] = {k: v for k, v in record["epochs"].items() if k != "seconds"}
     return stripped
 
@@ -124,13 +125,13 @@ def test_a_diverged_run_is_final(data_dir, tmp_path):
     config = CONFIG.replace(train_size=500, lr=1e6, epochs=3)
     task = Task("test", variant("SimpleNet2", depth=3, activation="none"), 1729, config)  # a deep linear net explodes
     logged = []
-    (first,) = sweep.run_local([task], CPU, tmp_path, data_dir=data_dir, progress=False, log=logged.append)
+    (first,) = local.run_local([task], CPU, tmp_path, data_dir=data_dir, progress=False, log=logged.append)
     record_path, checkpoint_file = _paths(tmp_path, task)
     loaded = records.load_record(record_path)
     assert first["status"] == loaded["status"] == "diverged" and loaded["epochs"]["train_loss"][-1] is None
     assert not checkpoint_file.exists()
     mtime = record_path.stat().st_mtime_ns
-    sweep.run_local([task], CPU, tmp_path, data_dir=data_dir, progress=False, log=logged.append)
+    local.run_local([task], CPU, tmp_path, data_dir=data_dir, progress=False, log=logged.append)
     assert logged == [f"skipping {task.variant.name} seed 1729: diverged record exists (--force retrains)"]
     assert record_path.stat().st_mtime_ns == mtime  # not retrained (--force would, as for complete runs)
 
@@ -195,18 +196,18 @@ def test_a_corrupt_record_without_a_checkpoint_is_one_line_that_says_force(data_
 
 def test_a_batched_group_stopped_mid_epoch_resumes_each_model_from_its_own_checkpoint(data_dir, tmp_path, monkeypatch):
     tasks = [Task("test", TASK.variant, seed, CONFIG) for seed in (1729, 271828)]
-    reference = sweep.run_local(tasks, CPU, tmp_path / "reference", data_dir=data_dir, progress=False, batch=True)
+    reference = local.run_local(tasks, CPU, tmp_path / "reference", data_dir=data_dir, progress=False, batch=True)
     runs = tmp_path / "killed"
     with monkeypatch.context() as patch:
         # 4 writes start the group (a checkpoint and a record per model), 4 more end epoch 1:
         # the 9th is the first model's checkpoint after epoch 2.
         _kill_at_write(patch, 9)
         with pytest.raises(Killed):
-            sweep.run_local(tasks, CPU, runs, data_dir=data_dir, progress=False, batch=True)
+            local.run_local(tasks, CPU, runs, data_dir=data_dir, progress=False, batch=True)
     for task in tasks:
         saved = torch.load(_paths(runs, task)[1], weights_only=True)
         assert saved["epoch"] == 1 and saved["record"]["batched_models"] == 2
-    resumed = sweep.run_local(tasks, CPU, runs, data_dir=data_dir, progress=False, batch=True)
+    resumed = local.run_local(tasks, CPU, runs, data_dir=data_dir, progress=False, batch=True)
     for task, record, whole in zip(tasks, resumed, reference):
         assert record["status"] == "complete" and record["epochs"]["epoch"] == [1, 2]
         assert record["batched_models"] == 2 and not _paths(runs, task)[1].exists()

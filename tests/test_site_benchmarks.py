@@ -133,7 +133,7 @@ def test_each_device_gets_a_table_its_versions_and_its_file_for_download(tmp_pat
     assert result.warnings == []  # runs/benchmarks/ is not an undeclared investigation
     html = (tmp_path / "site" / "performance.html").read_text(encoding="utf-8")
     assert "No benchmark results yet" not in html
-    assert html.index("Fixture CPU (4 threads)") < html.index("Fixture H100")  # by file name
+    assert html.index("Fixture CPU, 4 threads") < html.index("Fixture H100")  # by file name, the device in words
     assert "<td>compiled</td>" in html and "the batched contender trains 4 models" in html
     assert "code version <code>0123456789ab</code>" in html and "PyTorch 2.13.0" in html
     assert 'href="data/benchmarks/fixture-h100.json"' in html

@@ -9,6 +9,7 @@ from battleground.core import records, splits
 from battleground.core.spec import Investigation, variant
 from battleground.site import builder, comparison, frontmatter, significance
 from battleground.site import runs as site_runs
+from battleground.site.elements import registry
 from battleground.site.context import SiteError
 from tests.golden import sample
 from tests.site_fixtures import make_record
@@ -40,8 +41,9 @@ def _write(runs, v, seed, test_accuracy, final_val, wrong):
     record["test_accuracy"] = test_accuracy
     record["epochs"]["val_accuracy"][-1] = final_val
     record["data"] = {"source": "fixture", "train_images": 100, "val_images": 4, "test_images": len(LABELS)}
+    record["config"].update(val_size=4, test_size=len(LABELS))  # the split file's sizes
     predicted = [(label + 1) % 10 if i in wrong else label for i, label in enumerate(LABELS)]
-    record["predictions"] = {"val": records.encode_classes([0, 1, 2, 3]), "test": records.encode_classes(predicted)}
+    record["predictions"] = records.encode_predictions([0, 1, 2, 3], predicted, "uint8")
     records.write_record(records.record_path(runs, INV.name, v.name, seed), record)
 
 
@@ -56,14 +58,14 @@ def site(tmp_path):
         _write(runs, OTHER, seed, other, other - 0.01, wrong={0})  # right where ReLU is wrong, 9 of 10
         _write(runs, SAME, seed, same, same - 0.01, wrong=set(range(1, 11)))
     config = make_record(INV.name, BASE, 1729)["config"]
-    splits.write(splits.split_path(runs, config["dataset"], config["val_split_seed"], 8_000, 2_000),
+    splits.write(splits.split_path(runs, config["dataset"], config["val_split_seed"], 4, len(LABELS)),
                  [0, 1, 2, 3], list(range(4, 4 + len(LABELS))), [0, 1, 2, 3], LABELS)
     return tmp_path
 
 
 def _rows(site):
     inv = site_runs.load_investigation(INV, site / "runs", [])
-    page = frontmatter.read_page(site / "src" / "compare.md", {INV.name: inv})
+    page = frontmatter.read_page(site / "src" / "compare.md", {INV.name: inv}, registry.elements())
     return comparison.page_rows(list(page.comparisons.values()), inv)["vs-relu"]
 
 
@@ -84,15 +86,17 @@ def test_each_row_is_welch_over_seeds_and_mcnemar_per_seed_adjusted_over_the_pag
     adjusted = significance.holm(all_p)
     assert test["welch_adjusted"] == pytest.approx(adjusted[0])
     assert test["mcnemar"][0]["adjusted"] == pytest.approx(adjusted[4])
-    assert test["verdict"] == significance.verdict(test["difference"].mean, test["welch_adjusted"])
+    assert test["verdict"] == significance.verdict(test["difference"], test["welch_adjusted"])
 
 
 def test_the_page_shows_the_comparison_as_a_sortable_table(site):
     out = site / "site"
     builder.build(out, runs=site / "runs", src=site / "src", models=sample.MODELS, investigations={INV.name: INV})
     html = (out / "compare.html").read_text(encoding="utf-8")
-    assert 'id="compare-vs-relu"' in html and 'class="sortable"' in html
-    assert "SimpleNet2[activation=tanh,depth=0]" in html and "seed 1729: 0 vs 9" in html
+    assert 'id="compare-vs-relu"' in html and 'class="sortable comparison-table"' in html
+    # one row per variant, by what it changes in words; its full name and each seed's test behind the expander
+    assert html.count('<th scope="row"') == 2 and '<th scope="row" title="SimpleNet2[activation=tanh,depth=0]">tanh</th>' in html
+    assert "<details" in html and "SimpleNet2[activation=tanh,depth=0]" in html and "seed 1729: 0 vs 9" in html
 
 
 def test_a_baseline_or_metric_that_does_not_exist_is_named(site):
@@ -102,5 +106,15 @@ def test_a_baseline_or_metric_that_does_not_exist_is_named(site):
                             ("[test, final_val]", "[test, accuracy]", "comparisons[0].metrics[1]")):
         path.write_text(PAGE.replace(old, new), encoding="utf-8")
         with pytest.raises(SiteError) as caught:
-            frontmatter.read_page(path, {INV.name: inv})
+            frontmatter.read_page(path, {INV.name: inv}, registry.elements())
         assert caught.value.field == field
+
+
+def test_a_variant_whose_seeds_all_collapsed_to_one_value_is_still_tested(site):
+    # every seed of sigmoid ends at the same accuracy; ReLU's seeds vary, so Welch's test is defined
+    for seed in INV.seeds:
+        _write(site / "runs", SAME, seed, 0.115, 0.115, wrong=set(range(20)))
+    row = next(r for r in _rows(site) if r["variant"] == SAME.name and r["key"] == "test")
+    assert row["difference"].p is not None and row["difference"].df == pytest.approx(2.0)
+    assert row["verdict"] == ("worse (every seed of the variant gave one value: "
+                              "the test rests on the baseline's spread)")

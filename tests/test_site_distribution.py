@@ -12,6 +12,7 @@ from battleground.core.config import DEFAULTS
 from battleground.core.spec import Investigation, variant
 from battleground.site import frontmatter
 from battleground.site import runs as site_runs
+from battleground.site.elements import registry
 from battleground.site.context import Run, SiteError
 from battleground.site.elements import distribution, references
 from battleground.site.runs import load_investigation
@@ -49,7 +50,7 @@ def test_a_distribution_has_every_seed_and_the_mean_and_sample_std_of_each_varia
     # a run still training has no test accuracy and no total time yet: counted nowhere
     assert by_variant[CNN4.name]["spread"]["train_seconds"] == {"mean": None, "std": None, "n": 0}
     # labels: the family and what differs within it; a family of one variant is its name alone
-    assert by_variant[CNN.name]["label"] == "ConvNet convs=3" and by_variant[SIAMESE.name]["label"] == "SiameseNet"
+    assert by_variant[CNN.name]["label"] == "ConvNet · 3 convolutions" and by_variant[SIAMESE.name]["label"] == "SiameseNet"
 
 
 def test_a_reference_row_puts_the_reported_number_beside_our_mean_and_the_difference():
@@ -105,7 +106,7 @@ def test_a_bad_distribution_or_reference_is_named_by_file_and_field(tmp_path, sa
     path = tmp_path / "pairs.md"
     path.write_text(PAGE.format(extra=extra, body=""), encoding="utf-8")
     with pytest.raises(SiteError) as caught:
-        frontmatter.read_page(path, {INV.name: sample_inv})
+        frontmatter.read_page(path, {INV.name: sample_inv}, registry.elements())
     assert caught.value.field == field and str(path) in str(caught.value) and expected in str(caught.value)
 
 
@@ -122,4 +123,8 @@ def test_mcnemar_is_left_out_where_the_split_files_labels_are_not_the_targets(tm
     path.parent.mkdir(parents=True)
     path.write_text("{}", encoding="utf-8")
     run = Run(runs / INV.name / "a.json", pairs, CNN)
-    assert comparison._test_labels(run) is None
+    labels = [0] * pairs["config"]["test_size"]
+    inv = site_runs.InvestigationData(INV, [run], list(INV.variants), {path: {"test_labels": labels}})
+    assert comparison._test_labels(run, inv) is None
+    pairs["config"]["problem"] = "classify"  # the same file's labels are a classifier's targets
+    assert comparison._test_labels(run, inv) == labels

@@ -55,7 +55,7 @@ def test_links_are_relative_and_name_each_series_of_the_chart(tmp_path):
              "SimpleNet2[activation=ReLU,depth=10]": 2, "SimpleNet2[activation=sigmoid,depth=10]": 3}
     links = downloads.chart_links(chart, inv, index)
     assert [link["series"] for link in links] == [0, 1, 2, 3]
-    assert links[2]["label"] == "activation=ReLU, depth=10"
+    assert links[2]["label"] == "ReLU · depth 10"  # in words, as the legend (battleground/site/labels.py)
     assert links[2]["csv"] == "data/depth-of-architecture/variants/SimpleNet2_activation-ReLU_depth-10.csv"
     assert not any(link["json"].startswith(("/", "file:", "http")) for link in links)
 
@@ -64,7 +64,7 @@ def test_two_variants_with_one_file_stem_get_two_files(tmp_path):
     spec = discover()["activation-functions"]
     runs = tmp_path / "runs"
     for i, name in enumerate(("<odd>", "(odd)")):  # both are "odd" as a file stem
-        v = Variant("SimpleNet2", (("activation", name), ("depth", 0)))
+        v = Variant("SimpleNet2", (("activation", "ReLU"), ("depth", 0)))  # the name is odd, not its parameters
         record = make_record(spec.name, v, 1729, epochs=3)
         record["variant"] = name
         records.write_record(runs / spec.name / f"odd-{i}.seed1729.json", record)
@@ -86,3 +86,39 @@ def test_every_chart_of_the_sample_site_links_files_that_exist(tmp_path):
     assert {p.name for p in data.iterdir() if p.is_file()} == {"results.csv", "seed-1729.csv"}
     assert {f"data/activation-functions/variants/{p.name}" for p in (data / "variants").iterdir()} == \
         {href for pair in hrefs for href in pair}
+
+
+# Text a spreadsheet would run as a formula, as a record from elsewhere may name its variant.
+FORMULAS = ['=HYPERLINK("http://example.com/","open me")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0"]
+
+
+def test_a_variant_named_as_a_formula_is_text_in_every_downloaded_csv(tmp_path):
+    from battleground.site import builder
+    from battleground.site.csv_text import safe_cell
+
+    runs, src, out = tmp_path / "runs", tmp_path / "src", tmp_path / "site"
+    inv = "activation-functions"
+    for i, name in enumerate(FORMULAS):
+        record = make_record(inv, variant("SimpleNet2", depth=0, activation="ReLU"), 1729 + i, epochs=3)
+        record["variant"] = name
+        records.write_record(runs / inv / f"formula-{i}.seed{1729 + i}.json", record)
+    src.mkdir()
+    (src / "index.md").write_text("---\ntitle: Home\nsummary: Home.\norder: 0\n---\n\n{{ investigations }}\n",
+                                  encoding="utf-8")
+    (src / f"{inv}.md").write_text(
+        f"---\ntitle: T\nsummary: S.\norder: 1\ninvestigation: {inv}\ncharts:\n  - id: all\n    title: All\n"
+        "tables:\n  - id: results\n---\n\n{{ chart: all }}\n\n{{ table: results }}\n", encoding="utf-8")
+    builder.build(out, runs, src, sample.MODELS, investigations={inv: discover()[inv]})
+    tables = [out / "data" / inv / "results.csv", *sorted((out / "data" / inv / "variants").glob("*.csv"))]
+    assert len(tables) == 1 + len(FORMULAS)
+    for path in tables:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        named = [row for row in rows if row["variant"].lstrip("'") in FORMULAS]
+        assert named, path
+        for row in named:  # a quote before it, the name after it, as the OWASP guidance says
+            assert row["variant"].startswith("'") and row["variant"][1:] in FORMULAS, (path, row["variant"])
+            assert re.fullmatch(r"\d+", row["seed"]), row  # numbers stay numbers
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values() if cell), path
+    # only text is neutralised: a number, negative or written as text, keeps its value
+    assert [safe_cell(v) for v in (-0.5, "-0.5", "-1e-3", "-1+2", None, 7)] == [-0.5, "-0.5", "-1e-3", "'-1+2", "", 7]

@@ -14,6 +14,7 @@ from tests.golden import sample
 from tests.site_fixtures import make_record
 
 CPU, GPU = "AMD EPYC 7B13 (2 threads)", "NVIDIA H100 80GB HBM3"
+CPU_WORDS = "AMD EPYC 7B13, 2 threads"  # as the page says the recorded CPU (battleground/site/labels.py)
 COMMIT = "a19ddfaa407a18312ac78d8f63a10f40a5fb1ff2"
 
 
@@ -38,7 +39,7 @@ def test_short_fixed_epoch_cpu_runs_are_called_the_start_of_training():
     text = " ".join(runs_summary.sentences(context))
     assert text.startswith("2 runs are recorded so far.")
     assert "All trained a fixed number of epochs (20–100 epochs), not a wall-clock budget." in text
-    assert f"All ran on a CPU: {CPU}." in text
+    assert f"All ran on a CPU: {CPU_WORDS}." in text
     assert "Even the longest trained for only 6 m 40 s of the 4h default budget" in text
     assert "start of training" in text
 
@@ -58,11 +59,11 @@ def test_mixed_runs_are_counted_each_way():
                          ("SimpleNet2", "tanh", 1729, 3000, False, GPU, 4.7))
     text = " ".join(runs_summary.sentences(context))
     assert "1 trained a fixed number of epochs (100 epochs), 2 on a wall-clock budget (4h)." in text
-    assert f"1 ran on a CPU ({CPU}), 2 on a GPU ({GPU})." in text
+    assert f"1 ran on a CPU ({CPU_WORDS}), 2 on a GPU ({GPU})." in text
     [row] = [g.row() for g in runs_summary.groups(context)]
     assert row["family"] == "SimpleNet2" and row["runs"] == "3 of 24"
     assert row["training"] == ["budget 4h: 3,000 epochs (2 runs)", "fixed: 100 epochs (1 run)"]
-    assert row["hardware"] == [f"{GPU} × 2", f"{CPU} × 1"] and row["code"] == [COMMIT[:12]]
+    assert row["hardware"] == [f"{GPU} × 2", f"{CPU_WORDS} × 1"] and row["code"] == [COMMIT[:12]]
     assert row["longest"] == "3 h 55 m" and row["torch"] == ["2.13.0"]
 
 
@@ -74,7 +75,7 @@ def test_each_family_gets_a_row_and_an_investigation_without_runs_one():
     assert [(r["investigation"], r["first"], r["family"], r["runs"]) for r in rows] == [
         ("activation-functions", True, "SimpleNet2", "1 of 24"), ("activation-functions", False, "LeNet5", "1 of 24"),
         ("depth-of-architecture", True, "–", "0 of 216")]
-    assert rows[1]["training"] == ["fixed: 20 epochs"] and rows[1]["hardware"] == [CPU]
+    assert rows[1]["training"] == ["fixed: 20 epochs"] and rows[1]["hardware"] == [CPU_WORDS]
     assert rows[2]["training"] == rows[2]["hardware"] == rows[2]["code"] == [] and rows[2]["longest"] == "–"
 
 
@@ -96,6 +97,6 @@ def test_the_methodology_pages_show_the_summary(tmp_path):
     assert "13 runs are recorded so far." in html and '<table class="runs-summary">' in html
     assert "&lt;b&gt;GPU&lt;/b&gt; &amp; co" in html and "<b>GPU</b>" not in html  # a device name is text
     assert '<a href="activation-functions.html">activation-functions</a>' in html
-    builder.build(tmp_path / "real", runs=tmp_path / "no-runs", models=sample.MODELS)
+    builder.build(tmp_path / "real", runs=tmp_path / "no-runs")  # the real pages, with their own models
     real = (tmp_path / "real" / "methodology.html").read_text(encoding="utf-8")
     assert 'id="the-runs-so-far"' in real and "No run has been recorded yet." in real

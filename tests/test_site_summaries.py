@@ -11,6 +11,7 @@ import pytest
 from battleground.core.spec import Investigation, variant
 from battleground.site import frontmatter
 from battleground.site import runs as site_runs
+from battleground.site.elements import registry
 from battleground.site.context import Context, Page, Run, SiteError
 from battleground.site.elements import fixed_compute, heatmap, leaderboard
 from battleground.site.runs import load_investigation
@@ -152,7 +153,7 @@ def test_a_bad_summary_entry_is_named_by_file_and_field(tmp_path, sample_inv, ex
     path = tmp_path / "summaries.md"
     path.write_text(PAGE.format(extra=extra, body=""), encoding="utf-8")
     with pytest.raises(SiteError) as caught:
-        frontmatter.read_page(path, {INV.name: sample_inv})
+        frontmatter.read_page(path, {INV.name: sample_inv}, registry.elements())
     assert caught.value.field == field and str(path) in str(caught.value) and expected in str(caught.value)
 
 
@@ -165,7 +166,7 @@ def test_a_heatmap_whose_variants_do_not_form_a_grid_names_two_that_share_a_cell
     path.write_text(PAGE.format(extra="heatmaps:\n  - id: g\n    title: t\n    rows: depth\n    columns: activation",
                                 body=""), encoding="utf-8")
     with pytest.raises(SiteError, match="variants that form a grid") as caught:
-        frontmatter.read_page(path, {INV.name: inv})
+        frontmatter.read_page(path, {INV.name: inv}, registry.elements())
     assert caught.value.field == "heatmaps[0]"
 
 
@@ -176,7 +177,7 @@ def test_a_fixed_compute_view_of_two_data_sets_is_refused(tmp_path):
     path = tmp_path / "summaries.md"
     path.write_text(PAGE.format(extra="fixed_compute:\n  - id: b\n    title: t", body=""), encoding="utf-8")
     with pytest.raises(SiteError, match="one data set and task") as caught:
-        frontmatter.read_page(path, {INV.name: inv})
+        frontmatter.read_page(path, {INV.name: inv}, registry.elements())
     assert caught.value.field == "fixed_compute[0]"
 
 
@@ -185,6 +186,7 @@ def test_the_leaderboard_stays_off_investigation_pages(tmp_path, sample_inv):
 
     path = tmp_path / "summaries.md"
     path.write_text(PAGE.format(extra="", body="{{ leaderboard }}"), encoding="utf-8")
-    page = frontmatter.read_page(path, {INV.name: sample_inv})
+    page = frontmatter.read_page(path, {INV.name: sample_inv}, registry.elements())
     with pytest.raises(SiteError, match=r"no \{\{ leaderboard \}\} on an investigation page"):
-        placeholders.check_placeholders(page, Context([page], {INV.name: sample_inv}, {}, {}, None, []))
+        placeholders.check_placeholders(page, Context([page], {INV.name: sample_inv}, {}, {}, None, []),
+                                         registry.elements())

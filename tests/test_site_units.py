@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from battleground.site import charts, content, context, tables
+from battleground.site import charts, content, context, labels, tables
 from battleground.site import runs as site_runs
 from battleground.site.elements import chart as chart_element
 from battleground.site.training_defaults import formatted_defaults
@@ -80,29 +80,11 @@ def test_a_variant_named_as_markup_is_text_everywhere_in_the_page(tmp_path):
     assert evil and evil[0]["name_html"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-def test_legend_labels_keep_only_the_parameters_that_differ():
-    vs = [variant("SimpleNet2", depth=0, activation=a) for a in ("ReLU", "tanh")]
-    assert charts.labels(vs) == {vs[0].name: "ReLU", vs[1].name: "tanh"}
-    assert charts.labels(vs, named=True) == {vs[0].name: "activation=ReLU", vs[1].name: "activation=tanh"}
-    mixed = [variant("SimpleNet2", depth=0, activation="ReLU"), variant("LeNet5", activation="ReLU")]
-    assert charts.labels(mixed) == {m.name: m.name for m in mixed}
-
-
-def test_legend_labels_name_a_parameter_whose_bare_value_is_ambiguous():
-    # "none" is an activation and a schedule: every label of that parameter says its name, on
-    # every chart, whether or not other parameters vary beside it
-    acts = [variant("SimpleNet2", depth=0, activation=a) for a in ("none", "ReLU")]
-    assert charts.labels(acts) == {acts[0].name: "activation=none", acts[1].name: "activation=ReLU"}
-    grid = [variant("SimpleNet2", depth=d, activation=a) for d in (0, 1) for a in ("none", "ReLU")]
-    assert charts.labels(grid)[grid[0].name] == "activation=none, depth=0"
-    # a number always carries its name: a learning-rate sweep reads lr=0.001, not 0.001
-    rates = [variant("SimpleNet2", depth=0, activation="ReLU", lr=lr) for lr in (0.001, 0.01)]
-    assert list(charts.labels(rates).values()) == ["lr=0.001", "lr=0.01"]
-    # a name only one kind of setting uses stays bare beside a named number
-    mixed = [variant("SimpleNet2", depth=d, activation=a) for d, a in ((0, "ReLU"), (1, "tanh"))]
-    assert list(charts.labels(mixed).values()) == ["ReLU, depth=0", "tanh, depth=1"]
-    assert [charts.names_itself(v) for v in ("Adam", "StepLR", "kaiming", "none", "default", 3, ("ReLU",))] == \
-        [True, True, True, False, False, False, False]
+def test_legends_read_variants_in_the_words_of_the_labels_module():
+    # the unit tests of the words are tests/test_labels.py; a chart asks the same helper
+    vs = [variant("SimpleNet2", depth=0, activation=a) for a in ("none", "ReLU")]
+    assert charts.labels is labels.labels
+    assert charts.labels(vs) == {vs[0].name: "no activation", vs[1].name: "ReLU"}
 
 
 def test_every_legend_of_the_sample_labels_a_value_the_same_way():
@@ -116,7 +98,8 @@ def test_every_legend_of_the_sample_labels_a_value_the_same_way():
                 for index, _colour, label in view["series"]:
                     seen.setdefault(spec["series"][index]["variant"], set()).add(label)
     none = "SimpleNet2[activation=none,depth=0]"
-    assert seen[none] - {none} == {"activation=none"}, seen[none]  # the full name where nothing varies
+    # in words wherever it shows: what differs beside others, in full where it is alone
+    assert seen[none] - {"SimpleNet2 · no activation · depth 0"} == {"no activation"}, seen[none]
 
 
 def test_the_seeds_of_a_variant_keep_prefixes_of_one_epoch_list():
@@ -161,10 +144,11 @@ def test_a_faceted_chart_has_one_view_per_value_and_embeds_each_run_once(tmp_pat
                                                    "activation = sigmoid"]
     by_label = {v["label"]: v for v in spec["views"]}
     assert [e[2] for e in by_label["depth = 10"]["series"]] == ["ReLU", "sigmoid"]  # names that say what they are
-    assert [e[2] for e in by_label["activation = sigmoid"]["series"]] == ["depth=0", "depth=10"]
+    assert [e[2] for e in by_label["activation = sigmoid"]["series"]] == ["depth 0", "depth 10"]
     assert len(spec["series"]) == 4  # each run once, though two views show it
     notes = {s["variant"]: s["runs"]["1729"].get("note") for s in spec["series"]}
-    assert notes[chosen[3].name] == "collapsed" and notes[chosen[0].name] is None
+    # the one-class run is marked (collapsed, or not learning yet while its loss still falls)
+    assert notes[chosen[3].name] in ("collapsed", "not learning yet") and notes[chosen[0].name] is None
     small = charts.chart_spec(chart, inv, "c", 100, first_view_only=True)
     assert len(small["views"]) == 1 and len(small["series"]) == 2
 
@@ -173,9 +157,14 @@ def test_the_table_says_collapsed_and_diverged_in_the_status_column(tmp_path):
     from tests.site_fixtures import make_record
 
     v = variant("SimpleNet2", depth=10, activation="sigmoid")
-    collapsed = tables._cells(tables.run_row(make_record("depth-of-architecture", v, 1729, collapsed=True)))
-    assert collapsed["status"].text == "collapsed"
+    flat = [2.3013] * 30  # a training loss that stopped falling: with one-class predictions, collapse
+    one_class = make_record("depth-of-architecture", v, 1729, collapsed=True)
+    one_class["epochs"]["train_loss"] = flat
+    assert tables._cells(tables.run_row(one_class))["status"].text == "collapsed"
+    one_class["epochs"]["train_loss"] = [2.31 - 0.001 * i for i in range(30)]  # still falling
+    assert tables._cells(tables.run_row(one_class))["status"].text == "not learning yet"
     running = make_record("depth-of-architecture", v, 1729, status="running", collapsed=True)
+    running["epochs"]["train_loss"] = flat
     assert tables._cells(tables.run_row(running))["status"].text == "collapsed, running"
     diverged = make_record("depth-of-architecture", v, 1729, status="diverged")  # predicts one class too
     assert tables._cells(tables.run_row(diverged))["status"].text == "diverged"
@@ -224,7 +213,8 @@ def test_building_the_site_never_imports_torch(tmp_path):
         "from tests.golden import sample\n"
         f"sample.build(__import__('pathlib').Path({str(tmp_path / 'site')!r}))\n"
         "from battleground.site import builder\n"
-        f"assert builder.main(['--out', {str(tmp_path / 'site2')!r}, '--models', {str(sample.MODELS)!r}]) == 0\n"
+        # the real site with its own model source (read as text): its models page shows every family
+        f"assert builder.main(['--out', {str(tmp_path / 'site2')!r}]) == 0\n"
         "bad = sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.'))\n"
         "assert not bad, bad\n"
         "print('no torch')\n"
@@ -238,12 +228,20 @@ def test_the_real_site_source_builds(tmp_path):
     """site_src/ with no runs at all: every page renders, the investigation says no results yet."""
     from battleground.site import builder
 
-    result = builder.build(tmp_path / "site", runs=tmp_path / "runs", models=sample.MODELS)
+    result = builder.build(tmp_path / "site", runs=tmp_path / "runs")  # and its own model source
     assert {"index.html", "activation-functions.html", "methodology.html", "models.html", "about.html",
             "performance.html"} <= set(result.written)
     assert any("has no runs" in w for w in result.warnings)
     assert "No results yet" in (tmp_path / "site" / "activation-functions.html").read_text(encoding="utf-8")
     assert "No benchmark results yet" in (tmp_path / "site" / "performance.html").read_text(encoding="utf-8")
+
+
+def test_the_real_models_page_needs_a_class_for_every_family_of_the_catalogue(tmp_path):
+    """{{ families }} shows each family's source: a model source without one of them fails the build."""
+    from battleground.site import builder
+
+    with pytest.raises(SiteError, match="a class for every family of the catalogue"):
+        builder.build(tmp_path / "site", runs=tmp_path / "runs", models=sample.MODELS)  # a stand-in: two classes
 
 
 def test_preview_server_listens_on_loopback_only_and_serves_under_its_prefix(tmp_path):
@@ -259,6 +257,29 @@ def test_preview_server_listens_on_loopback_only_and_serves_under_its_prefix(tmp
         assert urllib.request.urlopen(url + "index.html").read() == b"<p>hi</p>"
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(url.replace("/sub/site/", "/index.html"))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_preview_server_serves_files_and_lists_no_folder(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from battleground.site.serve import start_in_thread
+
+    (tmp_path / "data" / "runs").mkdir(parents=True)
+    (tmp_path / "data" / "runs" / "a.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.html").write_text("<p>docs</p>", encoding="utf-8")
+    server, url = start_in_thread(tmp_path)
+    try:
+        assert urllib.request.urlopen(url + "data/runs/a.json").read() == b"{}"
+        assert urllib.request.urlopen(url + "docs/").read() == b"<p>docs</p>"  # a folder's index.html
+        for folder in ("", "data/", "data/runs/"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url + folder)
+            assert refused.value.code == 404 and b"a.json" not in refused.value.read(), folder
     finally:
         server.shutdown()
         server.server_close()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from battleground.train import batched, data, sweep, loop
+from battleground.train import bench, data, group, local, loop
+from battleground.train.engines import batched
 from battleground.core import benchmarks, records
 from battleground.core.config import TrainConfig
 from battleground.train.cli import main
@@ -58,6 +59,7 @@ def _task(family: str, params: dict, seed: int, lr: float) -> Task:
     ("SimpleNet2", {"depth": 1, "activation": "ReLU"}, [(SEEDS[0], lr) for lr in LRS]),  # one seed: only lr differs
     ("LeNet5", {"activation": "tanh"}, [(seed, BAND_LR) for seed in SEEDS[:2]]),  # K = 2 keeps the conv net affordable
 ], ids=["SimpleNet2 seeds", "SimpleNet2 learning rates", "LeNet5 seeds"])
+@pytest.mark.slow  # trains each model five epochs, batched and alone
 def test_a_model_trained_in_a_batch_agrees_with_it_trained_alone(family, params, runs, splits):
     tasks = [_task(family, params, seed, lr) for seed, lr in runs]
     in_batch = [loop.init_state(task, CPU) for task in tasks]
@@ -68,7 +70,7 @@ def test_a_model_trained_in_a_batch_agrees_with_it_trained_alone(family, params,
         stacked.copy_to_models()
         for together, single, task in zip(in_batch, alone, tasks):
             loop.train_epoch(single, splits, task.config)
-            accuracies = [loop.evaluate(s.model, splits.val_x, splits.val_y, CONFIG).accuracy
+            accuracies = [loop.evaluate(s.model, splits.val_x, splits.val_y, CONFIG).metrics["accuracy"]
                           for s in (together, single)]
             assert abs(accuracies[0] - accuracies[1]) <= 0.001  # 0.1 percentage point, every epoch
     predictions = [_predictions(together.model, splits) for together in in_batch]
@@ -81,11 +83,12 @@ def test_a_model_trained_in_a_batch_agrees_with_it_trained_alone(family, params,
         assert (a == b).float().mean().item() < 0.99
 
 
+@pytest.mark.slow  # trains a seed band twice, batched and one by one
 def test_the_sweep_batches_the_seeds_of_a_variant_and_writes_each_its_record(splits, data_dir, tmp_path):
     config = CONFIG.replace(train_size=2_000, epochs=2)
     tasks = [Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), seed, config) for seed in SEEDS[:2]]
-    together = sweep.run_local(tasks, CPU, tmp_path / "a", data_dir=data_dir, progress=False, batch=True)
-    one_by_one = sweep.run_local(tasks, CPU, tmp_path / "b", data_dir=data_dir, progress=False, batch=False)
+    together = local.run_local(tasks, CPU, tmp_path / "a", data_dir=data_dir, progress=False, batch=True)
+    one_by_one = local.run_local(tasks, CPU, tmp_path / "b", data_dir=data_dir, progress=False, batch=False)
     for task, record, single in zip(tasks, together, one_by_one):
         assert record["seed"] == single["seed"] == task.seed
         assert record["batched_models"] == 2 and "batched_models" not in single
@@ -96,14 +99,15 @@ def test_the_sweep_batches_the_seeds_of_a_variant_and_writes_each_its_record(spl
         assert record["epochs"]["train_loss"] == pytest.approx(single["epochs"]["train_loss"], rel=1e-5)
 
 
+@pytest.mark.slow  # trains an lr sweep twice, batched and one by one
 def test_the_sweep_batches_an_lr_sweep_and_each_record_keeps_its_lr_and_its_variant(data_dir, tmp_path):
     lr_sweep = Investigation(
         "test", "Which learning rate?", seeds=SEEDS[:1], config=CONFIG.replace(train_size=2_000, epochs=2),
         variants=tuple(variant("SimpleNet2", depth=0, activation="ReLU", lr=lr) for lr in LRS),
     )
     tasks = lr_sweep.tasks()
-    together = sweep.run_local(tasks, CPU, tmp_path / "a", data_dir=data_dir, progress=False, batch=True)
-    one_by_one = sweep.run_local(tasks, CPU, tmp_path / "b", data_dir=data_dir, progress=False, batch=False)
+    together = local.run_local(tasks, CPU, tmp_path / "a", data_dir=data_dir, progress=False, batch=True)
+    one_by_one = local.run_local(tasks, CPU, tmp_path / "b", data_dir=data_dir, progress=False, batch=False)
     for task, lr, record, single in zip(tasks, LRS, together, one_by_one):
         assert record["variant"] == task.variant.name and record["config"]["lr"] == lr
         assert record["model"]["params"] == {"activation": "ReLU", "depth": 0, "width": 100}  # the model's own
@@ -130,12 +134,12 @@ def test_a_batch_of_other_models_or_other_settings_is_refused_naming_what_differ
     deeper = Task("test", variant("SimpleNet2", depth=1, activation="ReLU"), SEEDS[0], CONFIG)
     with pytest.raises(ValueError, match=r"one model; got SimpleNet2\[activation=ReLU,depth=0\] and "
                                          r"SimpleNet2\[activation=ReLU,depth=1\]"):
-        batched.train_group([one, deeper], None, CPU, tmp_path)
+        group.train_group([one, deeper], None, CPU, tmp_path)
     smaller_batches = Task("test", one.variant, SEEDS[1], CONFIG.replace(batch_size=50))
     with pytest.raises(ValueError, match=r"one config but for lr; .* differ in batch_size \(100 and 50\)"):
-        batched.train_group([one, smaller_batches], None, CPU, tmp_path)
+        group.train_group([one, smaller_batches], None, CPU, tmp_path)
     with pytest.raises(ValueError, match=r"each run once"):
-        batched.train_group([one, one], None, CPU, tmp_path)
+        group.train_group([one, one], None, CPU, tmp_path)
 
 
 def test_the_sweep_names_a_parameter_the_model_lacks_before_it_trains_anything(data_dir, tmp_path):
@@ -146,7 +150,7 @@ def test_the_sweep_names_a_parameter_the_model_lacks_before_it_trains_anything(d
     typo = Task("test", Variant("SimpleNet2", (("activation", "ReLU"), ("depth", 0), ("lrate", 0.01))), SEEDS[0],
                 CONFIG)
     with pytest.raises(ValueError, match=r"variant SimpleNet2\[activation=ReLU,depth=0,lrate=0.01\]: .*'lrate'"):
-        sweep.run_local([good, typo], CPU, tmp_path, data_dir=data_dir, progress=False)
+        local.run_local([good, typo], CPU, tmp_path, data_dir=data_dir, progress=False)
     assert not any(tmp_path.iterdir())
 
 
@@ -154,10 +158,11 @@ def test_on_a_cpu_the_sweep_trains_seeds_one_by_one_unless_told_to_batch(data_di
     # bench: batched MLPs run at 0.7-1.05x the hand-written single-model step on a CPU
     config = CONFIG.replace(train_size=1_000, epochs=1)
     tasks = [Task("test", variant("SimpleNet2", depth=0, activation="tanh"), seed, config) for seed in SEEDS[:2]]
-    for record in sweep.run_local(tasks, CPU, tmp_path, data_dir=data_dir, progress=False):
+    for record in local.run_local(tasks, CPU, tmp_path, data_dir=data_dir, progress=False):
         assert record["status"] == "complete" and "batched_models" not in record
 
 
+@pytest.mark.slow  # times whole epochs of every contender
 def test_bench_runs_end_to_end_and_writes_its_results(data_dir, tmp_path, capsys):
     out = tmp_path / "bench.json"
     argv = ["bench", "--models", "SimpleNet2", "--epochs", "1", "--warmup", "0", "--batch-models", "2",
@@ -175,6 +180,26 @@ def test_bench_runs_end_to_end_and_writes_its_results(data_dir, tmp_path, capsys
     assert simple["batched_models"] == 2 and "batched_speedup_vs_trainer" in simple
     assert benchmarks.load_results(out) == result  # the performance page reads what bench writes
     assert f"wrote {out}" in capsys.readouterr().out
+
+
+@pytest.mark.slow  # times whole epochs of a conv net
+def test_bench_times_a_zoo_conv_net_with_the_zoos_optimizer_against_the_options_it_leaves_out(
+        data_dir, tmp_path, capsys, monkeypatch):
+    def no_compiler(model):
+        raise RuntimeError("no C compiler here\nsecond line")
+
+    monkeypatch.setattr(torch, "compile", no_compiler)  # a machine that cannot compile: said, then left out
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--models", "ZooConv2d", "--epochs", "1", "--warmup", "0", "--train-size", "300",
+                 "--device", "cpu", "--data-dir", str(data_dir), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "ZooConv2d: compiled contender left out: RuntimeError: no C compiler here\n" in printed
+    conv = benchmarks.load_results(out)["results"]["ZooConv2d"]
+    assert conv["variant"] == bench.VARIANTS["ZooConv2d"].name and conv["optimizer"] == "Adam"
+    assert set(conv["seconds_per_epoch"]) == {"tutorial", "trainer", "contiguous", "no_onednn", "fused_adam"}
+    assert conv["speedup_vs_trainer"]["no_onednn"] == pytest.approx(
+        conv["median_s"]["trainer"] / conv["median_s"]["no_onednn"])
+    assert "ZooConv2d against the trainer (Adam): tutorial " in printed and " no_onednn " in printed
 
 
 def test_bench_names_an_unknown_family_in_one_line(data_dir, capsys):
@@ -195,19 +220,20 @@ def test_a_batched_group_writes_nothing_unless_every_record_is_valid(splits, tmp
 
     monkeypatch.setattr(loop, "new_record", second_impossible)
     with pytest.raises(records.RecordError, match="per_step_profiler"):
-        batched.train_group(tasks, splits, CPU, tmp_path, progress=False)
+        group.train_group(tasks, splits, CPU, tmp_path, progress=False)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 def test_a_batched_group_steps_each_models_schedule(splits, tmp_path):
     config = CONFIG.replace(epochs=2, train_size=1_000, lr=0.1, schedule="StepLR", step_size=1, gamma=0.5)
     tasks = [Task("test", variant("SimpleNet2", depth=0, activation="ReLU"), seed, config) for seed in SEEDS[:2]]
-    grouped = batched.train_group(tasks, splits, CPU, tmp_path / "group", progress=False)
+    grouped = group.train_group(tasks, splits, CPU, tmp_path / "group", progress=False)
     alone = [loop.train(task, splits, CPU, tmp_path / "alone", progress=False) for task in tasks]
     for together, single in zip(grouped, alone):
         assert together["epochs"]["train_loss"] == pytest.approx(single["epochs"]["train_loss"], rel=1e-4)
 
 
+@pytest.mark.slow  # trains in a subprocess
 def test_the_adam_fast_path_measurement_runs_and_prints_its_ratios(data_dir):
     import subprocess
     import sys

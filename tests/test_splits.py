@@ -8,14 +8,14 @@ import pytest
 
 from battleground.core import idx, splits
 from battleground.core.config import DEFAULTS
-from battleground.train import data, sweep
+from battleground.train import data, local
 
 
 def test_the_split_file_names_the_images_the_trainer_validates_and_tests_on(tmp_path, data_dir):
     arrays = data.load_arrays("mnist", data_dir)
     config = DEFAULTS.replace(train_size=100)
     trained = data.make_splits(arrays, config, "cpu")
-    path = sweep.keep_split(arrays, config, tmp_path)
+    path = local.keep_split(arrays, config, tmp_path)
     assert path == tmp_path / "splits" / "mnist-seed1729-val8000-test2000.json"
     # torch-free from here: the IDX reader and the split file give the trainer's own images
     kept = splits.read(path)

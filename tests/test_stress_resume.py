@@ -8,6 +8,10 @@ import re
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # trains in a subprocess that it kills and resumes
+
 
 def test_runs_killed_with_sigkill_resume_to_the_uninterrupted_record(repo_root, data_dir):
     script = repo_root / "scripts" / "stress_resume.py"

@@ -42,6 +42,7 @@ def _without_timings(record: dict) -> dict:
     return stripped
 
 
+@pytest.mark.slow  # trains every smoke variant twice
 def test_the_same_seed_gives_identical_records_except_timings(smoke_splits, tmp_path):
     first = [loop.train(task, smoke_splits, CPU, tmp_path / "a", progress=False) for task in SMOKE_TASKS]
     second = [loop.train(task, smoke_splits, CPU, tmp_path / "b", progress=False) for task in SMOKE_TASKS]
@@ -86,6 +87,7 @@ def test_a_record_carries_flops_predictions_and_provenance(smoke_splits, tmp_pat
     assert record["started"] <= record["finished"]
 
 
+@pytest.mark.slow  # trains two epochs of 10,000 images
 def test_training_with_a_useful_learning_rate_learns(mnist, tmp_path):
     config = INVESTIGATION.config.replace(train_size=10_000, epochs=2, lr=0.1)
     splits = data.make_splits(mnist, config, CPU)

@@ -41,6 +41,7 @@ def zoo_runs(tmp_path_factory, data_dir):
     return runs, tasks, done, first, again, second
 
 
+@pytest.mark.slow  # trains zoo networks in worker processes
 def test_parallel_workers_train_every_task_once_and_then_skip_them(zoo_runs):
     runs, tasks, done, first, again, second = zoo_runs
     assert [r["status"] for r in done] == ["complete"] * len(tasks)
@@ -60,6 +61,7 @@ def zoo_site(zoo_runs, data_dir, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow  # trains zoo networks in worker processes
 def test_the_page_has_every_part_with_the_pictures_and_stays_under_300_kb(zoo_site):
     html = (zoo_site / "network-zoo.html").read_text(encoding="utf-8")
     assert len(html.encode("utf-8")) < BUDGET

@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from battleground.core.records import BENCHMARKS_FOLDER, FieldError, parse_json, read_text
+from battleground.core.records import BENCHMARKS_FOLDER, FieldError, check_text, parse_json, read_text
 from battleground.core.values import is_number, is_whole, lookup
 
 SCHEMA = 1
@@ -115,6 +115,7 @@ def validate(results: Any, path: Path | str = "<benchmark>") -> dict:
         _check(path, dotted, lookup(results, dotted), expected, ok)
     for family, result in results["results"].items():
         _validate_family(path, family, result)
+    check_text(results, path, BenchmarkError)  # a results file travels as a record does
     return results
 
 

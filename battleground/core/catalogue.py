@@ -9,8 +9,9 @@ fails in ``battleground list``, naming the valid choices, not hours into a sweep
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from battleground.core.values import is_finite_number, is_whole
 
@@ -37,18 +38,134 @@ DATASETS = {
 }
 
 
+SUMMARIES = ("final", "best", "test")  # how a run can be summarised by one value of a metric
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What a problem measures each epoch on the validation images (the record's epoch column
+    ``val_<name>``), declared once: records are checked against it and every page reads its
+    label, unit and direction from it (:mod:`battleground.core.outcomes`)."""
+
+    name: str  # the epoch column is val_<name>; a test value, where kept, is the field test_<name>
+    label: str  # as a page names it: "accuracy"
+    short: str  # as a narrow column header names it: "acc."
+    unit: str  # "fraction" (shown as a percentage) or a unit's symbol; "" for a pure number
+    low: float  # the smallest value it can take
+    high: float | None  # the largest, or None for no bound
+    higher_is_better: bool
+    summaries: tuple[str, ...] = SUMMARIES  # which of SUMMARIES a run is summarised by
+    # whether guessing scores one over the number of classes: "still at chance" is then a state
+    chance_is_one_in_classes: bool = False
+
+    @property
+    def column(self) -> str:
+        return f"val_{self.name}"
+
+    def holds(self, value) -> bool:
+        """Whether ``value`` (a number) is in the metric's range."""
+        return self.low <= value and (self.high is None or value <= self.high)
+
+    @property
+    def expected(self) -> str:
+        """The range as a message says it."""
+        if self.high is None:
+            return f"a number >= {self.low:g}"
+        kind = "a fraction" if self.unit == "fraction" else "a number"
+        return f"{kind} from {self.low:g} to {self.high:g}"
+
+
+ACCURACY = Metric("accuracy", "accuracy", "acc.", "fraction", 0.0, 1.0, higher_is_better=True,
+                  chance_is_one_in_classes=True)
+# Every problem's training and validation loss (the epoch columns train_loss and val_loss).
+LOSS = Metric("loss", "loss", "loss", "", 0.0, None, higher_is_better=False, summaries=("final",))
+
+
+# What a problem predicts for each image -> how a record keeps the final model's predictions
+# (``battleground.core.records.encode_predictions``): a class in one byte, a value in a float32.
+PREDICTIONS = {"class": "uint8", "value": "float32"}
+
+
 @dataclass(frozen=True)
 class Problem:
     name: str
     what: str
     pairs: bool  # whether an input is two images (N, 2, H, W) rather than one (N, 1, H, W)
+    # what it measures each epoch; the first is its headline (what "final", "best" and "test"
+    # mean without a metric's name, what charts plot and tables sort by)
+    metrics: tuple[Metric, ...] = (ACCURACY,)
+    predicts: str = "class"  # a key of PREDICTIONS: a class (the record's ``classes``) or a value
+    # The model families it trains besides those whose ``Family.problems`` name it: a problem
+    # declared outside the package names the families it fits here.
+    families: tuple[str, ...] = ()
+    # Where the torch side finds the problem's training code, for a problem declared outside the
+    # package: called only when training, it returns a subclass of
+    # ``battleground.train.problems.Problem`` (so the declaration, which the site reads, needs no torch).
+    trainer: Callable[[], type] | None = None
+
+    def metric(self, name: str) -> Metric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    @property
+    def headline(self) -> Metric:
+        return self.metrics[0]
+
+    @property
+    def classifies(self) -> bool:
+        return self.predicts == "class"
 
 
 PROBLEMS = {
     "classify": Problem("classify", "the class of one image", pairs=False),
     "digit-pairs": Problem("digit-pairs", "whether the first of two images has the greater class "
-                           "(1 if greater, 0 if not, ties included)", pairs=True),
+                           "(1 if greater, 0 if not, ties included)", pairs=True, metrics=(
+                               ACCURACY,
+                               # of both images' digits, from the model's digit logits; null without them
+                               Metric("digit_accuracy", "digit accuracy", "digit acc.", "fraction", 0.0, 1.0,
+                                      higher_is_better=True, summaries=("final", "best")))),
 }
+
+BUILT_IN_PROBLEMS = tuple(PROBLEMS)
+_METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")  # the epoch column val_<name> is a record's column name
+
+
+def register_problem(problem: Problem) -> Problem:
+    """Add ``problem``, declared outside the package (an experiment module), to :data:`PROBLEMS`,
+    so that configs may name it, records of it validate and pages show its metrics. Declaring it
+    again (each discovery imports the module anew) replaces it; a built-in problem's name, a
+    metric named twice or a declaration that cannot be trained is a :class:`CatalogueError`."""
+    where = f"problem {problem.name!r}"
+    if problem.name in BUILT_IN_PROBLEMS:
+        raise CatalogueError(f"{where} is built in; name yours otherwise")
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", problem.name):
+        raise CatalogueError(f"{where}: expected a name of lower-case letters, digits and '-'")
+    if problem.predicts not in PREDICTIONS:
+        raise CatalogueError(f"{where}: predicts must be one of {', '.join(PREDICTIONS)}, found {problem.predicts!r}")
+    names = [m.name for m in problem.metrics]
+    if not names or len(set(names)) != len(names) or "loss" in names:
+        raise CatalogueError(f"{where}: expected one or more metrics, each named once (loss is every problem's)")
+    for metric in problem.metrics:
+        if not isinstance(metric, Metric) or not _METRIC_NAME.match(metric.name):
+            raise CatalogueError(f"{where}: metric {getattr(metric, 'name', metric)!r}: expected a Metric named in "
+                                 "lower-case letters, digits and '_'")
+        if not set(metric.summaries) <= set(SUMMARIES):
+            raise CatalogueError(f"{where}: metric {metric.name!r}: summaries must be among {', '.join(SUMMARIES)}")
+    if "test" not in problem.headline.summaries:
+        raise CatalogueError(f"{where}: its first metric, the headline, needs the 'test' summary "
+                             "(a complete run is tested on it)")
+    unknown = [f for f in problem.families if f not in FAMILIES]
+    if unknown:
+        raise CatalogueError(f"{where}: unknown model families {', '.join(unknown)}; known: {', '.join(FAMILIES)}")
+    if not callable(problem.trainer):
+        raise CatalogueError(f"{where}: expected trainer, a function returning its torch-side Problem class")
+    PROBLEMS[problem.name] = problem
+    return problem
+
+
+def trains(family: str, problem: str) -> bool:
+    """Whether model family ``family`` can be trained on ``problem`` (both in the catalogue)."""
+    return problem in FAMILIES[family].problems or family in PROBLEMS[problem].families
+
 
 ACTIVATIONS = ("none", "ReLU", "ELU", "LeakyReLU", "PReLU", "SiLU", "sigmoid", "tanh", "SELU", "GELU")
 
@@ -217,5 +334,5 @@ def format_value(value) -> str:
     return str(value)
 
 
-__all__ = ["ZOO_BASELINE", "ZOO_COMPUTATIONS", "ZOO_ACTIVATIONS", "ZOO_FAMILIES", "DATASETS", "PROBLEMS", "ACTIVATIONS", "OPTIMIZERS", "SCHEDULES", "INITS", "FAMILIES",
+__all__ = ["ACCURACY", "BUILT_IN_PROBLEMS", "LOSS", "Metric", "PREDICTIONS", "Problem", "SUMMARIES", "register_problem", "trains", "ZOO_BASELINE", "ZOO_COMPUTATIONS", "ZOO_ACTIVATIONS", "ZOO_FAMILIES", "DATASETS", "PROBLEMS", "ACTIVATIONS", "OPTIMIZERS", "SCHEDULES", "INITS", "FAMILIES",
            "CatalogueError", "check_params", "format_value"]

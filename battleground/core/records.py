@@ -21,6 +21,14 @@ Schema 2 (over 1) makes the record open to other problems and recipes: the numbe
 ``classes``, the ``engine`` that trained the run, ``config.problem``, ``config.schedule`` and
 ``config.init``, ``flops.profiler_complete``, extra per-epoch metric columns beside the fixed ones,
 and ``predictions``: the final model's predicted class of every validation and test image.
+
+Schema 3 (over 2) makes the record open to problems that are not classification: the epoch
+columns and test values beyond the fixed ones are the metrics the record's problem declares
+(``catalogue.Problem.metrics``: ``val_accuracy`` and ``test_accuracy`` for a classifier,
+``val_mae`` and ``test_mae`` for a regression of the digit's value), each checked against its
+declared range; ``classes`` is null for a problem that predicts a value; and ``predictions``
+declares how its per-image values are stored (``dtype``: ``uint8``, one class a byte, or
+``float32``, one value in four little-endian bytes), so the same field serves any task.
 """
 
 from __future__ import annotations
@@ -37,21 +45,28 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from battleground.core import files
-from battleground.core.values import SEED_RANGE, is_number, is_seed, is_whole, lookup
+from battleground.core import catalogue, files
+from battleground.core.config import SETTINGS, TrainConfig, check_setting
+from battleground.core.values import SEED_RANGE, is_number, is_seed, is_whole, lookup, printable
 
-SCHEMA = 2
+SCHEMA = 3
 STATUSES = ("running", "complete", "diverged", "interrupted")
-# Every record has these columns; a problem may add metric columns of its own (``val_<metric>``).
-EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "val_accuracy", "seconds", "cumulative_flops")
+# Every record has these columns, and one ``val_<metric>`` for each metric its problem declares
+# (``catalogue.Problem.metrics``); it may keep further metric columns of its own.
+EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "seconds", "cumulative_flops")
 _COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 PREDICTION_SPLITS = ("val", "test")
+# a predictions' dtype (catalogue.PREDICTIONS) -> its bytes: little-endian whatever the machine
+PREDICTION_DTYPES = {"uint8": np.dtype("u1"), "float32": np.dtype("<f4")}
 # runs/benchmarks/ holds ``battleground bench`` results (battleground/core/benchmarks.py), not run
 # records: no investigation may take its name, and listing every investigation skips it.
 BENCHMARKS_FOLDER = "benchmarks"
 # runs/splits/ holds the validation/test split indices (battleground/core/splits.py), not records.
 SPLITS_FOLDER = "splits"
 RESERVED_FOLDERS = (BENCHMARKS_FOLDER, SPLITS_FOLDER)
+# Where ``battleground run --smoke`` writes without ``--runs-dir``: a smoke run checks that the code
+# trains, so its records stay out of runs/ (and out of git: .gitignore names the folder).
+SMOKE_RUNS_DIR = "runs-smoke"
 
 _INT = "a whole number"
 _NUM = "a number"
@@ -72,7 +87,6 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("model.family", _STR),
     ("model.params", _DICT),
     ("model.parameters", _INT),
-    ("classes", _INT),
     ("engine", _STR),
     ("config", _DICT),
     ("config.problem", _STR),
@@ -97,8 +111,7 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("environment.python", _STR),
     ("environment.code_version", _STR),
     ("epochs", _DICT),
-    ("test_accuracy", _OPT_NUM),
-)
+)  # classes, test_<metric> and the metric columns depend on the problem: _validate_problem
 
 
 class FieldError(ValueError):
@@ -106,7 +119,8 @@ class FieldError(ValueError):
 
     def __init__(self, path: Path | str, field: str, expected: str, found: Any = ...):
         self.path, self.field, self.expected = str(path), field, expected
-        message = f"{path}: field '{field}': expected {expected}"
+        # a file's name is input too: escaped, it cannot reach a terminal as a control sequence
+        message = f"{printable(str(path))}: field '{field}': expected {expected}"
         if found is not ...:
             shown = repr(found)
             message += f", found {shown[:80] + '…' if len(shown) > 80 else shown}"
@@ -245,21 +259,119 @@ def validate(record: Any, path: Path | str = "<record>") -> dict:
             raise RecordError(path, dotted, f"{expected} (the field is missing)")
         if not _is(value, expected):
             raise RecordError(path, dotted, expected, value)
-    if record["classes"] < 2:
-        raise RecordError(path, "classes", "a whole number >= 2", record["classes"])
+    check_text(record, path, RecordError, skip=("epochs",))  # the columns are checked as numbers
+    _validate_names(record, path)
+    _validate_problem(record, path)
     _validate_epochs(record, path)
     _validate_ranges(record, path)
     _validate_prediction_counts(record, path)
     _validate_predictions(record, path)
-    if record["status"] == "complete" and record["test_accuracy"] is None:
-        raise RecordError(path, "test_accuracy", "a number once status is 'complete'", None)
+    _validate_resumed(record, path)
+    if not isinstance(record.get("smoke", False), bool):
+        raise RecordError(path, "smoke", "true or false (true: a smoke run's record, `battleground run --smoke`)",
+                          record["smoke"])
+    headline = f"test_{problem_of(record).headline.name}"
+    if record["status"] == "complete" and record[headline] is None:
+        raise RecordError(path, headline, "a number once status is 'complete'", None)
     return record
+
+
+def problem_of(record: dict) -> catalogue.Problem:
+    """The catalogue's declaration of a valid record's problem."""
+    return catalogue.PROBLEMS[record["config"]["problem"]]
+
+
+def _validate_problem(record: dict, path: Path | str) -> None:
+    # What the record's problem declares: whether it has classes, and a test value of each metric
+    # summarised by one (test_accuracy, test_mae), in the metric's range.
+    problem = problem_of(record)
+    classes = record.get("classes", ...)
+    if problem.classifies:
+        expected = f"a whole number >= 2 (the classes problem {problem.name} predicts)"
+        if classes is ... or not (is_whole(classes) and classes >= 2):
+            raise RecordError(path, "classes", expected + (" (the field is missing)" if classes is ... else ""),
+                              *(() if classes is ... else (classes,)))
+    elif classes is not ... and classes is not None:
+        raise RecordError(path, "classes", f"null (problem {problem.name} predicts a value, not a class)", classes)
+    for metric in problem.metrics:
+        if "test" not in metric.summaries:
+            continue
+        name, expected = f"test_{metric.name}", f"{metric.expected}, or null"
+        found = record.get(name, ...)
+        if found is ...:
+            raise RecordError(path, name, f"{expected} (the field is missing)")
+        if found is not None and not (is_number(found) and math.isfinite(found) and metric.holds(found)):
+            raise RecordError(path, name, expected, found)
+
+
+_TEXT = "printable text (no control characters, line breaks or escape sequences)"
+
+
+def check_text(data: dict, path: Path | str, error: type[FieldError], skip: tuple[str, ...] = ()) -> None:
+    """Raise ``error`` naming the first string or key of ``data`` (its top-level fields in
+    ``skip`` aside) that is not printable text.
+
+    What a record holds reaches terminals (``battleground list``), shell commands the site offers
+    to copy and spreadsheets: a line break in a variant name once ended the comment of a copied
+    command and ran what followed."""
+    stack = [(key, value) for key, value in data.items() if key not in skip]
+    while stack:
+        dotted, value = stack.pop()
+        if isinstance(value, str) and not value.isprintable():
+            raise error(path, dotted, _TEXT, value)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not key.isprintable():
+                    raise error(path, dotted, f"keys of {_TEXT}", key)
+                stack.append((f"{dotted}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{dotted}[{i}]", item) for i, item in enumerate(value))
+
+
+def _validate_names(record: dict, path: Path | str) -> None:
+    # Every field that names something (a data set, a problem, a model family and its parameters,
+    # an optimizer, a schedule, an initialisation) must name what the catalogue holds: the site
+    # builds file paths (runs/splits/<dataset>-...) and looks up tables by these names, so a record
+    # from elsewhere must not reach a file or a lookup with a name of its own making.
+    model = record["model"]
+    if model["family"] not in catalogue.FAMILIES:
+        raise RecordError(path, "model.family", "one of the catalogue's model families: "
+                          + ", ".join(catalogue.FAMILIES), model["family"])
+    family = catalogue.FAMILIES[model["family"]]
+    for param in family.params:
+        value = model["params"].get(param.name, param.default)
+        if value is catalogue.REQUIRED:
+            raise RecordError(path, f"model.params.{param.name}", f"{param.expected} (the field is missing)")
+        if not catalogue.KINDS[param.kind][1](tuple(value) if isinstance(value, list) else value):
+            raise RecordError(path, f"model.params.{param.name}", param.expected, value)
+    for key in model["params"]:
+        if family.param(key) is None:
+            raise RecordError(path, f"model.params.{key}", f"a parameter of {family.name}: "
+                              + (", ".join(p.name for p in family.params) or "it takes none"))
+    config = record["config"]
+    for key, value in config.items():
+        if key not in SETTINGS:
+            raise RecordError(path, f"config.{key}", "one of the training settings "
+                              f"{', '.join(SETTINGS)} (a record of a newer version? update this checkout)")
+        try:
+            check_setting(key, value)
+        except ValueError as error:
+            raise RecordError(path, f"config.{key}", str(error).split(": expected ", 1)[-1]) from None
+    try:  # settings that only mean something together (a StepLR schedule without step_size, say)
+        TrainConfig(**config)
+    except ValueError as error:
+        raise RecordError(path, "config", f"training settings that agree ({error})") from None
 
 
 def _validate_prediction_counts(record: dict, path: Path | str) -> None:
     # How often each class was predicted on validation after the latest epoch: a network that
     # collapsed to one class shows as a single non-zero count. Null until an epoch has finished.
     name = "val_prediction_counts"
+    if not problem_of(record).classifies:
+        if record.get(name) is not None:
+            raise RecordError(path, name, f"null (problem {record['config']['problem']} predicts no classes)",
+                              record[name])
+        return
     expected = f"a list of {record['classes']} whole numbers >= 0 (one per class)"
     if name not in record:
         raise RecordError(path, name, f"{expected} or null (the field is missing)")
@@ -274,29 +386,64 @@ def _validate_prediction_counts(record: dict, path: Path | str) -> None:
 
 
 def _validate_predictions(record: dict, path: Path | str) -> None:
-    # The final model's class for every validation and test image, one byte each (base64), so
-    # the site can compare models image by image; null until the run is complete.
+    # The final model's prediction for every validation and test image (a class, or a value),
+    # base64 of the declared dtype's bytes, so the site can compare models image by image; null
+    # until the run is complete.
     name = "predictions"
-    expected = "null or an object with 'val' and 'test': base64 text of one byte per image"
+    problem = problem_of(record)
+    dtype = catalogue.PREDICTIONS[problem.predicts]
+    expected = (f"null or an object with 'dtype' ({dtype!r} for problem {problem.name}), 'val' and 'test': "
+                f"base64 text of one {dtype} per image")
     if name not in record:
         raise RecordError(path, name, f"{expected} (the field is missing)")
     found = record[name]
     if found is None:
         return
-    if not (isinstance(found, dict) and set(found) == set(PREDICTION_SPLITS)):
+    if not (isinstance(found, dict) and set(found) == {"dtype", *PREDICTION_SPLITS}):
         raise RecordError(path, name, expected, found)
+    if found["dtype"] != dtype:
+        raise RecordError(path, f"{name}.dtype", f"{dtype!r}: problem {problem.name} predicts a {problem.predicts}",
+                          found["dtype"])
     images = record.get("data") if isinstance(record.get("data"), dict) else {}
     for split in PREDICTION_SPLITS:
         try:
-            classes = decode_classes(found[split])
+            values = decode_values(found[split], dtype)
         except ValueError:
-            raise RecordError(path, f"{name}.{split}", "base64 text of one byte per image", found[split]) from None
+            raise RecordError(path, f"{name}.{split}", f"base64 text of one {dtype} per image", found[split]) from None
         count = images.get(f"{split}_images")
-        if is_whole(count) and len(classes) != count:
-            raise RecordError(path, f"{name}.{split}", f"one class for each of the {count} {split} images "
-                              f"(data.{split}_images)", f"{len(classes)} classes")
-        if len(classes) and int(classes.max()) >= record["classes"]:
-            raise RecordError(path, f"{name}.{split}", f"classes below {record['classes']}", int(classes.max()))
+        if is_whole(count) and len(values) != count:
+            raise RecordError(path, f"{name}.{split}", f"one {problem.predicts} for each of the {count} {split} "
+                              f"images (data.{split}_images)", f"{len(values)} values")
+        if problem.classifies and len(values) and int(values.max()) >= record["classes"]:
+            raise RecordError(path, f"{name}.{split}", f"classes below {record['classes']}", int(values.max()))
+        if not problem.classifies and not np.isfinite(values).all():
+            raise RecordError(path, f"{name}.{split}", "finite values", "a NaN or an infinity")
+
+
+def _validate_resumed(record: dict, path: Path | str) -> None:
+    # Optional: each time the run resumed from a checkpoint, after which epoch and when (UTC),
+    # oldest first; a run trained in one go has none.
+    found = record.get("resumed", ...)
+    if found is ...:
+        return
+    expected = ("a list of {\"epoch\": N, \"at\": time} in order, N a whole number no greater than the "
+                "epochs recorded")
+    epochs = len(record["epochs"]["epoch"]) if isinstance(record["epochs"].get("epoch"), list) else 0
+    if not isinstance(found, list):
+        raise RecordError(path, "resumed", expected, found)
+    previous = 0
+    for i, entry in enumerate(found):
+        if not (isinstance(entry, dict) and set(entry) == {"epoch", "at"} and is_whole(entry["epoch"])
+                and previous <= entry["epoch"] <= epochs and isinstance(entry["at"], str)):
+            raise RecordError(path, f"resumed[{i}]", expected, entry)
+        previous = entry["epoch"]
+
+
+def is_smoke(record: dict) -> bool:
+    """Whether ``record`` is a smoke run's (``battleground run --smoke``, optional field ``smoke``):
+    a check that the code trains, never one of its investigation's runs. Listing, planning and
+    training count it for smoke runs only, and the site refuses it."""
+    return record.get("smoke", False) is True
 
 
 def encode_classes(classes: Iterable[int]) -> str:
@@ -320,8 +467,42 @@ def decode_classes(text: Any) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8).copy()
 
 
+def encode_values(values: Iterable, dtype: str) -> str:
+    """Per-image values (any array or list) as compact text for a record: base64 of their bytes in
+    ``dtype`` (a key of :data:`PREDICTION_DTYPES`), little-endian. Classes go through
+    :func:`encode_classes`, which checks they fit a byte."""
+    if dtype == "uint8":
+        return encode_classes(values)
+    array = np.asarray(list(values) if not hasattr(values, "__array__") else values, dtype=PREDICTION_DTYPES[dtype])
+    if array.ndim != 1:
+        raise ValueError(f"expected a 1-D array of values, found shape {array.shape}")
+    return base64.b64encode(array.tobytes()).decode("ascii")
+
+
+def decode_values(text: Any, dtype: str) -> np.ndarray:
+    """The array :func:`encode_values` wrote as ``text``; ``ValueError`` if it is not such text."""
+    raw = decode_classes(text)  # the bytes, one uint8 each
+    item = PREDICTION_DTYPES[dtype]
+    if len(raw) % item.itemsize:
+        raise ValueError(f"{len(raw)} bytes are no whole number of {dtype} values")
+    return raw.view(item).astype(item.newbyteorder("="))
+
+
+def encode_predictions(val: Iterable, test: Iterable, dtype: str) -> dict:
+    """The record's ``predictions`` field: every validation and test image's prediction in ``dtype``."""
+    return {"dtype": dtype, "val": encode_values(val, dtype), "test": encode_values(test, dtype)}
+
+
+def predictions(record: dict, split: str) -> np.ndarray | None:
+    """The final model's prediction of every image of ``split`` (``val`` or ``test``) in a valid
+    record: classes as uint8, values as float32; None before the run is complete."""
+    found = record.get("predictions")
+    return None if found is None else decode_values(found[split], found["dtype"])
+
+
 def metric_columns(record: dict) -> list[str]:
-    """The record's per-epoch columns beyond the fixed ones: metrics its problem adds, sorted."""
+    """The record's per-epoch columns beyond the fixed ones: its problem's metrics and any it
+    added, sorted."""
     return sorted(name for name in record["epochs"] if name not in EPOCH_COLUMNS)
 
 
@@ -331,7 +512,8 @@ def _validate_epochs(record: dict, path: Path | str) -> None:
     for name in columns:
         if name not in EPOCH_COLUMNS and not (isinstance(name, str) and _COLUMN_NAME.match(name)):
             raise RecordError(path, f"epochs.{name}", "a column name of lower-case letters, digits and '_'")
-    for name in (*EPOCH_COLUMNS, *metric_columns(record)):
+    declared = tuple(m.column for m in problem_of(record).metrics)  # the problem's: required
+    for name in dict.fromkeys((*EPOCH_COLUMNS, *declared, *metric_columns(record))):
         values = columns.get(name, ...)
         if values is ...:
             raise RecordError(path, f"epochs.{name}", "a list (the column is missing)")
@@ -364,11 +546,6 @@ def _at_least(low: float, null: bool = False, nonfinite: bool = False):
     return check
 
 
-def _fraction(value: Any) -> bool:
-    return value is None or (math.isfinite(value) and 0 <= value <= 1)
-
-
-_FRACTION = "a fraction from 0 to 1, or null"
 _LOSS = "a number >= 0, or null (diverged)"
 
 # field -> (check, what it must be); applied once the field's type is known to be right
@@ -383,28 +560,40 @@ FIELD_RANGES: dict[str, tuple[Any, str]] = {
     "flops.per_step_complete": (_at_least(0), "a count >= 0"),
     "flops.steps_per_epoch": (_at_least(0), "a count >= 0"),
     "timed_epoch_s": (_at_least(0, null=True), "a number of seconds >= 0, or null"),
-    "test_accuracy": (_fraction, _FRACTION),
-}
+}  # test_<metric>: the metric's declared range (_validate_problem)
 # epoch column -> (check of each value, what it must be). A diverged loss is non-finite in
 # memory (the checkpoint keeps NaN) and null on disk.
 COLUMN_RANGES: dict[str, tuple[Any, str]] = {
     "epoch": (_at_least(1), "a whole number >= 1"),
     "train_loss": (_at_least(0, null=True, nonfinite=True), _LOSS),
     "val_loss": (_at_least(0, null=True, nonfinite=True), _LOSS),
-    "val_accuracy": (_fraction, _FRACTION),
     "seconds": (_at_least(0), "a number of seconds >= 0"),
     "cumulative_flops": (_at_least(0), "a count >= 0"),
 }
 NON_DECREASING = ("cumulative_flops",)  # running totals: a value below the one before is impossible
-# A problem's own metric column has the range its name ends in: val_digit_accuracy is a fraction.
-METRIC_SUFFIX_RANGES: dict[str, tuple[Any, str]] = {"accuracy": COLUMN_RANGES["val_accuracy"],
+
+
+def _declared_range(metric: catalogue.Metric) -> tuple[Any, str]:
+    # null: an epoch the model could not give the metric for (a model without digit logits)
+    return (lambda v: v is None or (math.isfinite(v) and metric.holds(v)), f"{metric.expected}, or null")
+
+
+# A metric column of a problem the catalogue does not declare it for has the range its name ends
+# in: val_top5_accuracy is a fraction.
+METRIC_SUFFIX_RANGES: dict[str, tuple[Any, str]] = {"accuracy": _declared_range(catalogue.ACCURACY),
                                                      "loss": COLUMN_RANGES["val_loss"]}
 
 
-def column_range(name: str) -> tuple[Any, str] | None:
-    """The (check, expectation) of an epoch column, fixed or a problem's metric; None: any number."""
+def column_range(name: str, problem: str | None = None) -> tuple[Any, str] | None:
+    """The (check, expectation) of an epoch column: a fixed column's, else the range the record's
+    ``problem`` declares for the metric (:class:`catalogue.Metric`), else by its name's ending;
+    None: any number."""
     if name in COLUMN_RANGES:
         return COLUMN_RANGES[name]
+    declared = catalogue.PROBLEMS.get(problem) if isinstance(problem, str) else None
+    metric = next((m for m in declared.metrics if m.column == name), None) if declared else None
+    if metric is not None:
+        return _declared_range(metric)
     return next((r for suffix, r in METRIC_SUFFIX_RANGES.items() if name.endswith(suffix)), None)
 
 
@@ -415,9 +604,10 @@ def _validate_ranges(record: dict, path: Path | str) -> None:
             raise RecordError(path, dotted, expected, value)
     columns = record["epochs"]
     for name, values in columns.items():
-        if column_range(name) is None:
+        found = column_range(name, record["config"]["problem"])
+        if found is None:
             continue
-        check, expected = column_range(name)
+        check, expected = found
         for i, value in enumerate(values):
             if not check(value):
                 raise RecordError(path, f"epochs.{name}[{i}]", f"{expected} (epoch {i + 1})", value)
@@ -447,7 +637,18 @@ def update_to_2(record: dict) -> dict:
             "predictions": None}
 
 
-MIGRATIONS: dict[int, Any] = {2: update_to_2}
+def update_to_3(record: dict) -> dict:
+    """Schema 2 -> 3, unchanged in meaning: a version-2 record's predictions are classes, one
+    byte each, which version 3 says in their ``dtype``; its metric columns and test values
+    (``val_accuracy``, ``test_accuracy``, ``val_digit_accuracy``) are the ones its problem
+    declares, and its ``classes`` are its problem's, so nothing else changes."""
+    predictions = record.get("predictions")
+    if isinstance(predictions, dict):
+        record = {**record, "predictions": {"dtype": "uint8", **predictions}}
+    return {**record, "schema": 3}
+
+
+MIGRATIONS: dict[int, Any] = {2: update_to_2, 3: update_to_3}
 
 
 def _upgrade(record: dict, path: Path | str) -> dict:
@@ -492,7 +693,9 @@ def record_files(runs_dir: Path | str, investigation: str | None = None) -> list
     root = Path(runs_dir)
     folders = [root / investigation] if investigation else sorted(
         p for p in root.glob("*") if p.is_dir() and p.name not in RESERVED_FOLDERS)
-    return sorted(f for folder in folders if folder.is_dir() for f in folder.glob("*.json"))
+    # a file (or a broken link) where the folder belongs is an error, not an investigation without runs
+    kept = [folder for folder in folders if files.folder_or_none(folder, RecordError, "a folder of run records")]
+    return sorted(f for folder in kept for f in folder.glob("*.json"))
 
 
 def load_runs(runs_dir: Path | str, investigation: str | None = None) -> list[dict]:
@@ -562,26 +765,3 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
-
-
-# A network that has collapsed predicts (almost) one class for every image. MNIST's ten classes
-# are each 9-11% of the validation images, so a working classifier spreads its predictions about
-# evenly; one class taking 99% of them caps accuracy near that class's share (11.35% for the
-# digit 1, the largest). 99% rather than 100% still catches a net that sends a handful of images
-# elsewhere through float noise, and stays far above any net that has learned anything.
-COLLAPSE_SHARE = 0.99
-
-
-def collapsed(record: dict) -> bool:
-    """True when one class takes at least :data:`COLLAPSE_SHARE` of the run's final validation
-    predictions (``val_prediction_counts``); False when there are no counts yet."""
-    counts = record.get("val_prediction_counts")
-    total = sum(counts) if counts else 0
-    return total > 0 and max(counts) >= COLLAPSE_SHARE * total
-
-
-def epoch_rows(record: dict) -> Iterable[dict]:
-    """The per-epoch columns as rows, for code that thinks in epochs."""
-    columns = record["epochs"]
-    for i in range(len(columns["epoch"])):
-        yield {name: values[i] for name, values in columns.items()}

@@ -96,6 +96,9 @@ class Task:
     variant: Variant
     seed: int
     config: TrainConfig
+    # A smoke run's task (``battleground run --smoke``): its record says so, and never stands for
+    # a run of the investigation (listing, planning, skipping and the site tell them apart).
+    smoke: bool = False
 
     def __post_init__(self):
         if not is_seed(self.seed):
@@ -114,6 +117,26 @@ class Smoke:
     variants: tuple[Variant, ...]
     seeds: tuple[int, ...] = (SEEDS[0],)
     config_changes: dict = field(default_factory=lambda: {"epochs": 1})
+
+
+def _check_seeds(what: str, seeds: tuple[int, ...]) -> None:
+    if not seeds:
+        raise ValueError(f"{what}: expected at least one seed, found none")
+    repeated = [seed for i, seed in enumerate(seeds) if seed in seeds[:i]]
+    if repeated:
+        raise ValueError(f"{what}: seed {repeated[0]!r} is given more than once; expected each seed once")
+
+
+def _check_grid(what: str, variants: tuple[Variant, ...], seeds: tuple[int, ...]) -> None:
+    """``variants`` and ``seeds`` (``what``: "" or "smoke ") name each run once, and at least one."""
+    if not variants:
+        raise ValueError(f"{what}variants: expected at least one variant, found none")
+    names = [v.name for v in variants]
+    repeated = [name for i, name in enumerate(names) if name in names[:i]]
+    if repeated:
+        raise ValueError(f"{what}variants: {repeated[0]} is declared more than once; expected each variant once "
+                         "(one record per variant and seed)")
+    _check_seeds(f"{what}seeds", tuple(seeds))
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,9 @@ class Investigation:
         return sum(len(self.seeds_of(v)) for v in self.variants)
 
     def __post_init__(self):
+        # One record per (variant, seed): a name or seed given twice would be two runs writing one
+        # file (and fighting over its lock), and an empty grid is a page with nothing to show.
+        _check_grid("", self.variants, self.seeds)
         names = {v.name for v in self.variants}
         for name, seeds in self.variant_seeds:
             if name not in names:
@@ -148,6 +174,13 @@ class Investigation:
             for seed in seeds:
                 if not is_seed(seed):
                     raise ValueError(f"seed {seed!r} of {name}: expected {SEED_RANGE}")
+            _check_seeds(f"variant_seeds of {name}", seeds)
+        given = [name for name, _ in self.variant_seeds]
+        if len(set(given)) != len(given):
+            repeated = next(name for i, name in enumerate(given) if name in given[:i])
+            raise ValueError(f"variant_seeds names {repeated!r} more than once; expected each variant once")
+        if self.smoke is not None:
+            _check_grid("smoke ", self.smoke.variants, self.smoke.seeds)
         # Each variant's settings together with the investigation's: a StepLR variant without a
         # step size, or a SiameseNet on a one-image problem, fails where it is declared.
         for v in self.variants + (self.smoke.variants if self.smoke else ()):
@@ -156,7 +189,7 @@ class Investigation:
             except ValueError as error:
                 raise ValueError(f"variant {v.name}: {error}") from None
             problems = catalogue.FAMILIES[v.family].problems
-            if config.problem not in problems:
+            if not catalogue.trains(v.family, config.problem):
                 raise ValueError(f"variant {v.name}: {v.family} trains on problem {' or '.join(problems)}, "
                                  f"not {config.problem!r}; set problem=... in the variant or the config")
 
@@ -172,13 +205,14 @@ class Investigation:
         variants: Iterable[Variant] | None = None,
         seeds: Iterable[int] | None = None,
         config: TrainConfig | None = None,
+        smoke: bool = False,
     ) -> list[Task]:
         """Every (variant, seed) task, variants outermost, in declaration order. A variant's own
         training settings (``lr=...``) take the place of ``config``'s; without ``seeds``, each
-        variant's own (:meth:`seeds_of`)."""
+        variant's own (:meth:`seeds_of`). ``smoke``: the tasks of a smoke run."""
         config = config or self.config
         return [
-            Task(self.name, v, s, config.replace(**v.training))
+            Task(self.name, v, s, config.replace(**v.training), smoke)
             for v in (self.variants if variants is None else variants)
             for s in (self.seeds_of(v) if seeds is None else seeds)
         ]
@@ -187,4 +221,4 @@ class Investigation:
         if self.smoke is None:
             return []
         config = self.config.replace(**self.smoke.config_changes)
-        return self.tasks(self.smoke.variants, self.smoke.seeds, config)
+        return self.tasks(self.smoke.variants, self.smoke.seeds, config, smoke=True)

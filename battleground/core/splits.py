@@ -13,8 +13,10 @@ committed: it is what makes the records readable alone.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+from battleground.core import files
 from battleground.core.records import (
     SPLITS_FOLDER, FieldError, atomic_write_bytes, decode_classes, encode_classes, parse_json, read_text,
 )
@@ -25,6 +27,12 @@ SCHEMA = 1
 
 class SplitError(FieldError):
     """A split file that cannot be used, or one that disagrees with the split being trained."""
+
+
+# What to do about a damaged split file: it is derived from the data set, so the committed copy or
+# a new one written by the trainer is as good as the original.
+REPAIR = ("; the file is damaged: restore it from git or delete it, and "
+          "`battleground run` writes it again from the data set")
 
 
 def split_path(runs_dir: Path | str, dataset: str, seed: int, val_size: int, test_size: int) -> Path:
@@ -38,27 +46,41 @@ def for_config(runs_dir: Path | str, config) -> Path:
     return split_path(runs_dir, get("dataset"), get("val_split_seed"), get("val_size"), get("test_size"))
 
 
+def kept(path: Path | str) -> bool:
+    """Whether something is kept at a split file's ``path``: False where nothing is. A folder of
+    splits that is not a folder is a :class:`SplitError`; a file that is not a regular one is
+    refused by :func:`read`, never skipped as if absent."""
+    path = Path(path)
+    if files.folder_or_none(path.parent, SplitError, f"a folder of split files ({SPLITS_FOLDER}/)") is None:
+        return False
+    return os.path.lexists(path)
+
+
 def read(path: Path | str) -> dict[str, list[int]]:
     """``{"val": [...], "test": [...], "val_labels": [...], "test_labels": [...]}``: indices into
     the data set's test images, and those images' labels."""
-    found = parse_json(read_text(path, SplitError), path, SplitError)
+    try:
+        found = parse_json(read_text(path, SplitError), path, SplitError)
+    except SplitError as error:  # empty, cut short, not a file: say how to get a good one back
+        raise SplitError(path, error.field, error.expected + REPAIR) from None
     if not isinstance(found, dict) or found.get("schema") != SCHEMA:
-        raise SplitError(path, "schema", f"a split file of version {SCHEMA}", found.get("schema")
+        raise SplitError(path, "schema", f"a split file of version {SCHEMA}{REPAIR}", found.get("schema")
                          if isinstance(found, dict) else type(found).__name__)
     for part in ("val", "test"):
         values = found.get(part)
         if not (isinstance(values, list) and all(is_whole(i) and i >= 0 for i in values)):
-            raise SplitError(path, part, "a list of image indices (whole numbers >= 0)")
+            raise SplitError(path, part, f"a list of image indices (whole numbers >= 0){REPAIR}")
     if set(found["val"]) & set(found["test"]) or len(set(found["val"])) != len(found["val"]):
-        raise SplitError(path, "val", "indices that appear once and never in test")
+        raise SplitError(path, "val", f"indices that appear once and never in test{REPAIR}")
     kept = {"val": found["val"], "test": found["test"]}
     for part in ("val", "test"):
         try:
             kept[f"{part}_labels"] = decode_classes(found.get(f"{part}_labels")).tolist()
         except ValueError:
-            raise SplitError(path, f"{part}_labels", "base64 text of one byte per image") from None
+            raise SplitError(path, f"{part}_labels", f"base64 text of one byte per image{REPAIR}") from None
         if len(kept[f"{part}_labels"]) != len(kept[part]):
-            raise SplitError(path, f"{part}_labels", f"one label for each of the {len(kept[part])} {part} images")
+            raise SplitError(path, f"{part}_labels", f"one label for each of the {len(kept[part])} {part} "
+                             f"images{REPAIR}")
     return kept
 
 
@@ -68,8 +90,12 @@ def write(path: Path | str, val: list[int], test: list[int], val_labels: list[in
     with other images)."""
     path = Path(path)
     wanted = {"val": list(val), "test": list(test), "val_labels": list(val_labels), "test_labels": list(test_labels)}
-    if path.exists():
+    if os.path.lexists(path):  # a folder, a pipe or a broken link there is refused by read
         kept = read(path)
+        for part in ("val", "test"):
+            if len(kept[part]) != len(wanted[part]):
+                raise SplitError(path, part, f"{len(wanted[part])} image indices, as its name says{REPAIR}",
+                                 f"{len(kept[part])} indices")
         if kept != wanted:
             raise SplitError(path, "val", "the indices this run splits the data into; the split changed, so "
                              "records trained before and after it validate on different images")

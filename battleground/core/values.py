@@ -44,3 +44,12 @@ SEED_RANGE = f"a whole number from 0 to {SEED_MAX} (the seeds torch's generators
 def is_seed(value: Any) -> bool:
     """A seed that torch's generators take as it is: a whole number in 0 .. :data:`SEED_MAX`."""
     return is_whole(value) and 0 <= value <= SEED_MAX
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (a control character, a line break,
+    an escape, a bidirectional override) written as its escape, ``\\n``, ``\\x1b``, ``\\u202e``:
+    what reaches a terminal or a shell comment can then neither move the cursor nor end a line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -1,13 +1,14 @@
 """Static files: the site's own (``static/``) and the vendored ones, all self-hosted.
 
 Vendored files come from the npm packages pinned in ``package.json`` (installed by ``npm ci``
-into ``node_modules/``) and from the ``plotly`` Python package (``plotly.min.js``). Only the font
-files the site uses are copied. No page requests anything from another host.
+into ``node_modules/``). Plotly is its cartesian partial bundle, which has the trace types the
+site draws (scatter, box, heatmap) at a third of the full bundle's size. Iosevka is a subset of
+the npm files, cut once by ``scripts/subset_fonts.py`` and committed under ``static/fonts/``.
+No page requests anything from another host.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from battleground.site.context import SiteError
@@ -15,9 +16,11 @@ from battleground.site.context import SiteError
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 
-# Iosevka, latin subset: (weight, style) pairs the stylesheet uses.
-FONT_FACES = ((400, "normal"), (700, "normal"))  # italics are slanted by the browser: each file is ~1 MB
+# Iosevka: (weight, style) pairs the stylesheet uses; italics are slanted by the browser.
+FONT_FACES = ((400, "normal"), (700, "normal"))
 FONT_PACKAGE = "@fontsource/iosevka"
+# The Plotly bundle: scatter, box and heatmap (and others) but no 3-D, map or WebGL traces.
+PLOTLY_BUNDLE = "plotly.js-cartesian-dist-min/plotly-cartesian.min.js"
 
 # node_modules file -> path in the site
 NPM_FILES = {
@@ -26,19 +29,14 @@ NPM_FILES = {
     "simpledotcss/simple.css": "static/css/simple.css",
     "simpledotcss/LICENSE": "static/licenses/simpledotcss.LICENSE",
     f"{FONT_PACKAGE}/LICENSE": "static/licenses/iosevka.LICENSE",
-    **{
-        f"{FONT_PACKAGE}/files/iosevka-latin-{w}-{s}.woff2": f"static/fonts/iosevka-latin-{w}-{s}.woff2"
-        for w, s in FONT_FACES
-    },
+    PLOTLY_BUNDLE: "static/js/plotly.min.js",
+    "plotly.js-cartesian-dist-min/LICENSE": "static/licenses/plotly.js.LICENSE",
 }
 
 
-def plotly_js() -> Path:
-    """The plotly.js bundle shipped inside the ``plotly`` Python package."""
-    path = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
-    if not path.is_file():
-        raise SiteError(path, "(file)", "plotly.min.js inside the installed plotly package (pip install plotly)")
-    return path
+def font_file(weight: int, style: str) -> str:
+    """Where a face of the Iosevka subset lies, in the repository and (under ``static/``) in the site."""
+    return f"static/fonts/iosevka-subset-{weight}-{style}.woff2"
 
 
 def fonts_css() -> str:
@@ -51,10 +49,11 @@ def fonts_css() -> str:
             f"  font-style: {style};\n"
             f"  font-weight: {weight};\n"
             "  font-display: swap;\n"
-            f"  src: url(../fonts/iosevka-latin-{weight}-{style}.woff2) format('woff2');\n"
+            f"  src: url(../fonts/{Path(font_file(weight, style)).name}) format('woff2');\n"
             "}\n"
         )
-    return "/* Iosevka (SIL OFL 1.1) from @fontsource/iosevka, latin subset */\n" + "".join(rules)
+    return ("/* Iosevka (SIL OFL 1.1) from @fontsource/iosevka, cut to the characters the site uses "
+            "(scripts/subset_fonts.py) */\n" + "".join(rules))
 
 
 def asset_files(node_modules: Path = ROOT / "node_modules", static: Path = STATIC) -> dict[str, Path | str]:
@@ -70,7 +69,6 @@ def asset_files(node_modules: Path = ROOT / "node_modules", static: Path = STATI
             raise SiteError(path, "(file)", "a file of the pinned npm packages; run `npm ci` (or `make site`)")
         files[target] = path
     files["static/css/fonts.css"] = fonts_css()
-    files["static/js/plotly.min.js"] = plotly_js()
     for path in sorted(p for p in static.rglob("*") if p.is_file()):
         relative = path.relative_to(static).as_posix()
         files["favicon.svg" if relative == "favicon.svg" else f"static/{relative}"] = path

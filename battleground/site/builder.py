@@ -7,6 +7,7 @@ replaces it only once every file is written, so a failed build leaves the previo
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -16,8 +17,10 @@ from pathlib import Path
 
 from battleground.core import files
 from battleground.core.records import FieldError
-from battleground.site import assets, content, output, pages
+from battleground.core.values import printable
+from battleground.site import assets, content, output, pages, zoo_page
 from battleground.core.spec import Investigation
+from experiments import DeclarationError  # the package's own code is torch-free; modules load in discover()
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,8 +59,9 @@ def build(
         inputs["models"] = Path(models)
     output.check(out, inputs, ROOT)
     investigations = discover_investigations() if investigations is None else investigations
-    context = content.read_context(Path(src), Path(runs), investigations, Path(models) if models else None, strict)
-    context.data_dir = Path(data_dir) if data_dir else None
+    data_dir = data_dir or os.environ.get(zoo_page.DATA_DIR_ENV)  # the default the command line documents
+    context = content.read_context(Path(src), Path(runs), investigations, Path(models) if models else None, strict,
+                                   Path(data_dir) if data_dir else None)
     files = pages.render_site(context)
     static = assets.asset_files(Path(node_modules))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, default=ROOT / "battleground" / "train" / "models.py",
                         help="the model source shown on the models page (default: battleground/train/models.py)")
     parser.add_argument("--data-dir", type=Path, help="the MNIST IDX files the network zoo's digit pictures are "
-                        "cut from (default: $BATTLEGROUND_DATA_DIR; without either, the page shows no pictures)")
+                        "cut from (default: $BATTLEGROUND_DATA_DIR; without either, from the test images stored in "
+                        "runs/network-zoo/digits/)")
     parser.add_argument("--strict", action="store_true", help="fail on an investigation page without runs, "
                         "and on prose with script elements, event handlers or javascript: URLs")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every file written")
@@ -128,16 +133,22 @@ def main(argv: list[str] | None = None) -> int:
     except output.OutputError as error:  # an --out that replacing could lose something
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except FieldError as error:  # a bad page, run record or benchmark file
-        print(f"error: {error}", file=sys.stderr)
-        print("build failed; nothing was written (the previous site, if any, is unchanged)", file=sys.stderr)
+    except FieldError as error:  # a bad page, run record, split or benchmark file
+        print(f"error: {printable(str(error))}", file=sys.stderr)
+        print("build failed; nothing was written (the previous site, if any, is unchanged): fix the file named "
+              "above, or move it out of the way, and build again", file=sys.stderr)
+        return 1
+    except DeclarationError as error:  # an experiment module that does not import, or declares wrongly
+        print(f"error: {printable(' '.join(str(error).split()))}", file=sys.stderr)
+        print("build failed; nothing was written (the previous site, if any, is unchanged): fix the experiment "
+              "module named above (`battleground list` checks every one) and build again", file=sys.stderr)
         return 1
     except OSError as error:  # read-only, no permission, not a folder, disk full
         print(f"error: {files.explain(error)}", file=sys.stderr)
         print("build failed; the previous site, if any, is unchanged", file=sys.stderr)
         return 1
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)  # names from runs/ are input
     report(result, verbose=args.verbose)
     if args.serve:
         from battleground.site.serve import serve

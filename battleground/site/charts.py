@@ -13,17 +13,18 @@ import html
 import io
 import json
 import math
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from battleground.core import catalogue, records
+from battleground.core import catalogue, outcomes
 from battleground.site import reproduce
-from battleground.site.context import InvestigationData, Run
+from battleground.core.config import SEEDS
+from battleground.site.context import InvestigationData, Run, Selection
+from battleground.site.csv_text import safe_cell
+from battleground.site.labels import labels  # legends, hovers and tables read a variant alike
 from battleground.core.spec import Variant
-
-if TYPE_CHECKING:  # a type only: the element module renders with this one
-    from battleground.site.elements.chart import ChartDef
 
 # Points per trace. A full-size depth page carries 216 runs, and an investigation page must stay
 # under 300 KB (tests/test_site_weight.py); log-spacing keeps the early epochs, where curves
@@ -39,6 +40,23 @@ X_TITLES = {
     "epochs": "epochs",
     "seconds": "training time, seconds (cumulative)",
 }
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    """A chart of a page's front matter, as ``{{ chart: <id> }}`` (:mod:`.elements.chart`) reads it."""
+
+    id: str
+    title: str
+    selection: Selection
+    x: str = "flops"
+    y: str = "linear"
+    seed: int | str = SEEDS[0]  # a seed, or "all" for the min–max band across seeds
+    flops: str = "profiler"
+    caption: str = ""
+    # Model parameters to facet by: one view per value, picked with a selector, so one definition
+    # draws e.g. "one chart per depth" and "one chart per activation" from data embedded once.
+    facet: tuple[str, ...] = ()
 
 
 def nines(accuracy: float | None) -> float | None:
@@ -98,14 +116,6 @@ def cumulative_sum(values: Iterable[float | None]) -> list[float]:
     return out
 
 
-def run_note(record: dict) -> str | None:
-    """What the page says about a run beyond its curve: ``diverged`` (its loss became infinite or
-    NaN), ``collapsed`` (it predicts one class, see :func:`records.collapsed`), or None."""
-    if record["status"] == "diverged":
-        return "diverged"  # a NaN network also predicts one class; diverging is what happened
-    return "collapsed" if records.collapsed(record) else None
-
-
 def kept_indices(grid: Sequence[int], lengths: Sequence[int]) -> list[int]:
     """Epoch indices kept on the page for the seeds of one variant: the chart's log-spaced
     ``grid`` up to the longest run, plus every run's last epoch. Each run keeps the ones it
@@ -144,53 +154,26 @@ def page_run(record: dict, keep: Sequence[int], flops: str) -> dict:
     n = len(epochs["epoch"])
     seconds = cumulative_sum(epochs["seconds"])
     kept = [i for i in keep if i < n]
-    acc = [epochs["val_accuracy"][i] for i in kept]
+    # "acc": the problem's headline metric (accuracy, or another it declares), whatever its name
+    acc = [epochs[outcomes.problem_of(record).headline.column][i] for i in kept]
     run: dict[str, Any] = {
         "acc": deltas([None if a is None else round(a * ACC_SCALE) for a in acc]),
         "seconds": [compact(seconds[kept[j]], 3) for j in seconds_anchors(len(kept))],
         "flops_per_epoch": record["flops"][f"per_step_{flops}"] * record["flops"]["steps_per_epoch"],
     }
-    note = run_note(record)
+    note = outcomes.outcome(record).note  # diverged, collapsed, not learning yet
     if note:
         run["note"] = note
     return run
 
 
-# Words a legend never shows bare: "none" is an activation and a schedule, "default" an
-# initialisation that says nothing on its own.
-PLAIN_WORDS = frozenset({"none", "default"})
-NAMED_KINDS = (catalogue.ACTIVATIONS, catalogue.OPTIMIZERS, catalogue.SCHEDULES, catalogue.INITS,
-               catalogue.DATASETS, catalogue.PROBLEMS)
-
-
-def names_itself(value) -> bool:
-    """Whether a legend may show ``value`` without its parameter's name: a name that only one of
-    the catalogue's kinds uses (``ReLU``, ``Adam``, ``StepLR``, ``kaiming``). A number never
-    (``0.001`` could be any rate), nor a tuple, a flag, or a plain word such as ``none``."""
-    if not isinstance(value, str) or value in PLAIN_WORDS:
-        return False
-    return sum(value in kind for kind in NAMED_KINDS) == 1
-
-
-def labels(variants: Sequence[Variant], named: bool = False) -> dict[str, str]:
-    """Short legend labels: of one family, only the parameters that differ among the variants,
-    each as ``key=value`` unless every value it takes in these variants names itself
-    (:func:`names_itself`): ``ReLU, depth=1``; ``activation=none, depth=1`` beside
-    ``activation=ReLU, depth=1``; ``lr=0.001``. So a parameter reads the same way on every chart
-    that shows the same values, and no bare number is left to guess. ``named`` writes
-    ``key=value`` for every parameter. Variants of several families keep their full names."""
-    full = {v.name: v.name for v in variants}
-    if len(variants) <= 1 or len({v.family for v in variants}) > 1:
-        return full
-    keys = sorted({k for v in variants for k, _ in v.params})
-    shown = {v.name: {k: catalogue.format_value(v.kwargs.get(k)) for k in keys} for v in variants}
-    varying = [k for k in keys if len({shown[v.name][k] for v in variants}) > 1]
-    bare = {k for k in varying if not named and all(names_itself(v.kwargs.get(k)) for v in variants)}
-    out = {}
-    for v in variants:
-        parts = [shown[v.name][k] if k in bare else f"{k}={shown[v.name][k]}" for k in varying]
-        out[v.name] = ", ".join(parts) or v.name
-    return out if len(set(out.values())) == len(out) else full
+def metric_spec(inv: InvestigationData) -> dict:
+    """What the chart's y axis shows: its investigation's headline metric (``val_accuracy``, or
+    another its problem declares), as charts.js labels and scales it."""
+    metric = outcomes.problem_of(inv.spec.config.problem).headline
+    return {"column": metric.column, "label": f"validation {metric.label}", "short": f"val. {metric.short}",
+            "fraction": metric.unit == "fraction", "low": metric.low, "high": metric.high,
+            "higher_is_better": metric.higher_is_better}
 
 
 def chart_runs(chart: ChartDef, inv: InvestigationData) -> list[tuple[Variant, list[Run]]]:
@@ -296,6 +279,9 @@ def chart_spec(chart: ChartDef, inv: InvestigationData, dom_id: str, points: int
         "x_titles": {k: v.format(method=method) for k, v in X_TITLES.items()},
         "nines": nines_ticks(),
         "acc_scale": ACC_SCALE,
+        # absent: validation accuracy, charts.js's default (so an accuracy chart carries no more bytes)
+        **({"metric": metric_spec(inv)} if outcomes.problem_of(inv.spec.config.problem).headline.name != "accuracy"
+           else {}),
         "seconds_stride": SECONDS_STRIDE,
         "grid": [i + 1 for i in grid],  # records number epochs 1, 2, 3, … (validated)
         "series": series,
@@ -308,7 +294,7 @@ def rows_csv(columns: Sequence[str], rows: Iterable[dict]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+        writer.writerow({k: safe_cell(row.get(k)) for k in columns})  # no cell a spreadsheet runs
     return buffer.getvalue()
 
 

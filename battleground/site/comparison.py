@@ -11,11 +11,17 @@ A page declares comparisons in its front matter::
         where: {optimizer: Adam}
 
 For each variant and each of final validation accuracy, best validation accuracy and held-out test
-accuracy, a row gives both means, the difference with its 95% Welch interval, every seed's value,
-Welch's test across seeds and, on the test images, McNemar's exact test for each seed (the two
-models of one seed judged on the same 2,000 images). Every p-value of every comparison on the page
+accuracy, the comparison computes both means, the difference with its 95% Welch interval, every
+seed's value, Welch's test across seeds and, on the test images, McNemar's exact test for each seed
+(the two models of one seed judged on the same 2,000 images). Every p-value of every comparison on the page
 is adjusted together (Holm), and the verdict reads the adjusted Welch test
-(:mod:`battleground.site.significance`).
+(:mod:`battleground.site.significance`). A variant that is one function with the baseline
+(:mod:`battleground.site.equivalence`) gets no test, and a note above the table says why.
+
+The page shows one row per variant, so the table fits the text column: the verdict on the first
+metric, what the variant changes from the baseline in words (:mod:`battleground.site.labels`), and
+each metric's mean and difference as a column. Every seed's value, the intervals and the p-values
+follow the table behind an expander.
 """
 
 from __future__ import annotations
@@ -24,22 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from battleground.core import catalogue, records, splits
-from battleground.site import frontmatter, significance
-from battleground.site.charts import labels
+from battleground.core import catalogue, outcomes, records, splits
+from battleground.site import equivalence, frontmatter, significance, tables
+from battleground.site.labels import against, full, unbroken
 from battleground.site.context import InvestigationData, Run, Selection, SiteError
-from battleground.site.elements.table import TABLE_FIELDS
 
-METRICS = {  # key -> (label, whether higher is better); the values are read by metric()
-    "final_val": ("final val. acc.", True),
-    "best_val": ("best val. acc.", True),
-    "test": ("test acc.", True),
-    "val_loss": ("final val. loss", False),
-    "train_loss": ("final train loss", False),
-}
+# key -> (label, whether higher is better): the headline accuracy's summaries and the final losses
+METRICS = {key: (s.short, s.higher_is_better) for key, s in outcomes.summaries().items()}
 DEFAULT_METRICS = ("final_val", "best_val", "test")
 FIELDS = {  # front-matter field -> (type, what is expected, required); a selection as for tables
-    **TABLE_FIELDS,
+    **tables.FIELDS,
     "baseline": (str, "the name of the variant the others are compared with", True),
     "metrics": (list, "a list of metrics among " + ", ".join(METRICS), False),
 }
@@ -53,6 +53,7 @@ class CompareDef:
     baseline: str
     selection: Selection
     metrics: tuple[str, ...] = DEFAULT_METRICS
+    baseline_words: str = ""  # the baseline in words (labels.full); its name where empty
 
 
 def define(item: dict, inv: InvestigationData, path: Path, prefix: str) -> CompareDef:
@@ -66,45 +67,47 @@ def define(item: dict, inv: InvestigationData, path: Path, prefix: str) -> Compa
     for i, name in enumerate(metrics):
         if name not in METRICS:
             raise SiteError(path, f"{prefix}metrics[{i}]", "one of " + ", ".join(METRICS), name)
-    return CompareDef(item["id"], item.get("title") or "", item["baseline"], selection, tuple(metrics))
+    baseline = next(v for v in inv.variants if v.name == item["baseline"])
+    return CompareDef(item["id"], item.get("title") or "", item["baseline"], selection, tuple(metrics),
+                      full(baseline, inv.spec.config))
 
 
-def metric(record: dict, key: str) -> float | None:
-    """One run's value of a compared metric; None where the run has none (diverged, unfinished)."""
-    epochs = record["epochs"]
-    if key == "best_val":
-        accuracy = [a for a in epochs["val_accuracy"] if a is not None]
-        return max(accuracy) if accuracy else None
-    if key == "test":
-        return record["test_accuracy"]
-    column = {"final_val": "val_accuracy", "val_loss": "val_loss", "train_loss": "train_loss"}[key]
-    return epochs[column][-1] if epochs[column] else None
-
-
-def _test_labels(run: Run) -> list[int] | None:
-    """The labels of the run's test images, from the split file beside the runs; None without one,
-    and None where the run's targets are not the images' classes (digit pairs: the file holds each
-    image's digit, not whether a pair's first digit is greater)."""
+def _test_labels(run: Run, inv: InvestigationData) -> list[int] | None:
+    """The labels of the run's test images, from the split file read with the runs
+    (:meth:`InvestigationData.split_of`); None without one, and None where the run's targets are
+    not the images' classes (digit pairs: the file holds each image's digit, not whether a pair's
+    first digit is greater)."""
     if catalogue.PROBLEMS[run.record["config"].get("problem", "classify")].pairs:
         return None
-    path = splits.for_config(run.path.parent.parent, run.record["config"])
-    return splits.read(path)["test_labels"] if path.is_file() else None
+    split = inv.split_of(run)
+    if split is None:
+        return None
+    labels = split["test_labels"]
+    path = splits.for_config(run.path.parent.parent, run.record["config"])  # named in the message only
+    if len(labels) != run.record["config"]["test_size"]:  # the file's name promises test_size of them
+        raise SiteError(path, "test", f"{run.record['config']['test_size']} test images, as its name says"
+                        f"{splits.REPAIR}", f"{len(labels)} images")
+    return labels
 
 
-def _mcnemar(base: Run, other: Run) -> tuple[int, int, float] | None:
+def _mcnemar(base: Run, other: Run, inv: InvestigationData) -> significance.McNemar | None:
     """McNemar's test of two runs' test predictions; None where either kept none."""
     if base.record.get("predictions") is None or other.record.get("predictions") is None:
         return None
-    labels = _test_labels(base)
+    labels = _test_labels(base, inv)
     if labels is None:
         return None
     first = records.decode_classes(base.record["predictions"]["test"]).tolist()
     second = records.decode_classes(other.record["predictions"]["test"]).tolist()
+    for run, predicted in ((base, first), (other, second)):
+        if len(predicted) != len(labels):
+            raise SiteError(run.path, "predictions.test", f"one class for each of the {len(labels)} test images "
+                            "of its split (config.test_size)", f"{len(predicted)} classes")
     return significance.mcnemar(labels, first, second)
 
 
 def _values(runs: list[Run], key: str) -> dict[int, float]:
-    return {r.record["seed"]: v for r in runs if (v := metric(r.record, key)) is not None}
+    return {r.record["seed"]: v for r in runs if (v := outcomes.value(r.record, key)) is not None}
 
 
 def raw_rows(compare: CompareDef, inv: InvestigationData) -> list[dict[str, Any]]:
@@ -114,26 +117,32 @@ def raw_rows(compare: CompareDef, inv: InvestigationData) -> list[dict[str, Any]
         runs_of.setdefault(run.variant.name, []).append(run)
     base_runs = sorted(runs_of.get(compare.baseline, []), key=lambda r: r.record["seed"])
     compared = [v for v in inv.variants if v.name != compare.baseline and compare.selection.matches(v)]
-    # each variant by what sets it apart from the baseline and the others (the legends' rule)
-    label = labels([next(v for v in inv.variants if v.name == compare.baseline), *compared], named=True)
+    # each variant by what it changes from the baseline, in words
+    baseline = next(v for v in inv.variants if v.name == compare.baseline)
     rows = []
     for variant in compared:
         runs = sorted(runs_of.get(variant.name, []), key=lambda r: r.record["seed"])
+        # one function under two names: a test between them would weigh rounding, so none is drawn
+        same = equivalence.between(baseline, variant, inv)
         for key in compare.metrics:
             base, other = _values(base_runs, key), _values(runs, key)
-            row: dict[str, Any] = {"variant": variant.name, "label": label[variant.name],
+            row: dict[str, Any] = {"variant": variant.name, "label": against(variant, baseline, inv.spec.config),
                                    "metric": METRICS[key][0], "key": key,
-                                   "base": base, "other": other, "difference": None, "mcnemar": []}
+                                   "base": base, "other": other, "difference": None, "mcnemar": [],
+                                   "same_function": same}
             if base and other:
                 row["difference"] = significance.welch(list(base.values()), list(other.values()))
-            if key == "test":
+                if same:
+                    row["difference"] = significance.Difference(row["difference"].mean, None, None, None)
+            if key == "test" and not same:
                 by_seed = {r.record["seed"]: r for r in runs}
                 for seed_run in base_runs:
                     partner = by_seed.get(seed_run.record["seed"])
-                    test = _mcnemar(seed_run, partner) if partner else None
+                    test = _mcnemar(seed_run, partner, inv) if partner else None
                     if test is not None:
-                        row["mcnemar"].append({"seed": seed_run.record["seed"], "only_base": test[0],
-                                               "only_other": test[1], "p": test[2]})
+                        row["mcnemar"].append({"seed": seed_run.record["seed"], "only_base": test.only_first,
+                                               "only_other": test.only_second, "p": test.p,
+                                               "identical": test.identical})
             rows.append(row)
     return rows
 
@@ -157,7 +166,9 @@ def page_rows(comparisons: list[CompareDef], inv: InvestigationData) -> dict[str
             difference = row["difference"]
             higher_better = METRICS[row["key"]][1]
             row["verdict"] = ("no runs to compare" if difference is None else significance.verdict(
-                difference.mean if higher_better else -difference.mean, row["welch_adjusted"]))
+                difference, row["welch_adjusted"], higher_better))
+            if difference is not None and row["same_function"]:
+                row["verdict"] = "the same function as the baseline: no test"
     return by_id
 
 
@@ -182,46 +193,90 @@ def _p(value: float | None) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _mcnemar_cell(entry: dict[str, Any]) -> str:
+    """One seed's McNemar reading; with no image only one model gets right there is no test to show."""
+    if entry["p"] is None:
+        return "identical predictions, no difference" if entry["identical"] else \
+            "no image only one gets right, no difference"
+    return f"{entry['only_base']} vs {entry['only_other']}, p {_p(entry['adjusted'])}"
+
+
 def _mean(values: dict[int, float]) -> float | None:
     return sum(values.values()) / len(values) if values else None
 
 
+def short_verdict(verdict: str) -> str:
+    """The verdict as its table cell says it: the reading without its why (the expander has it)."""
+    if verdict.startswith("the same function"):
+        return "same function"
+    reading = verdict.split(" (")[0]
+    return "no detectable difference" if reading.startswith("no detectable difference") else reading
+
+
+def _metric_cell(row: dict[str, Any]) -> dict[str, Any]:
+    """One metric of one variant: its mean, and under it the difference from the baseline's,
+    with the verdict where the test finds one."""
+    d, key = row["difference"], row["key"]
+    mean = _mean(row["other"])
+    verdict = short_verdict(row["verdict"])
+    under = "–" if d is None else _diff(d.mean, key) + (f", {verdict}" if verdict in ("better", "worse") else "")
+    return {"text": _value(mean, key), "sort": mean, "under": under,
+            "verdict": verdict if verdict in ("better", "worse") else ""}
+
+
+def _details(row: dict[str, Any]) -> dict[str, str]:
+    """Everything behind one metric's cell, for the expander: each seed, the interval, the tests."""
+    d, key = row["difference"], row["key"]
+    interval = "–" if d is None or d.low is None else f"{_diff(d.low, key)} to {_diff(d.high, key)}"
+    return {
+        "metric": row["metric"],
+        "seeds": " / ".join(_value(v, key) for v in row["other"].values()) or "–",
+        "base_seeds": " / ".join(_value(v, key) for v in row["base"].values()) or "–",
+        "difference": "–" if d is None else _diff(d.mean, key),
+        "interval": interval,
+        "welch": _p(row.get("welch_adjusted")),
+        "mcnemar": "; ".join(f"seed {e['seed']}: " + _mcnemar_cell(e) for e in row["mcnemar"]),
+        "verdict": row["verdict"],
+    }
+
+
 def view(compare: CompareDef, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the template needs: each row's display cells and sort keys."""
-    out = []
+    """What the template needs: one row per compared variant (the verdict on the first metric,
+    what it changes, each metric's cell, with sort keys) and the details behind the expander."""
+    by_variant: dict[str, dict[str, dict[str, Any]]] = {}
     for row in rows:
-        d, key = row["difference"], row["key"]
-        interval = "–" if d is None or d.low is None else f"{_diff(d.low, key)} to {_diff(d.high, key)}"
-        seeds = " / ".join(_value(v, key) for v in row["other"].values())
-        base_seeds = " / ".join(_value(v, key) for v in row["base"].values())
-        mcnemar = "; ".join(f"seed {e['seed']}: {e['only_base']} vs {e['only_other']}, p {_p(e['adjusted'])}"
-                            for e in row["mcnemar"]) or "–"
-        base_mean, other_mean = _mean(row["base"]), _mean(row["other"])
+        by_variant.setdefault(row["variant"], {})[row["key"]] = row
+    lead = compare.metrics[0]
+    out = []
+    for name, metrics in by_variant.items():
+        first = metrics[lead]
+        verdict = short_verdict(first["verdict"])
         out.append({
-            "variant": (row["label"], row["variant"]),
-            "metric": (row["metric"], row["metric"]),
-            "base": (_value(base_mean, key), base_mean),
-            "other": (_value(other_mean, key), other_mean),
-            "difference": ("–" if d is None else _diff(d.mean, key), None if d is None else d.mean),
-            "interval": (interval, None if d is None or d.low is None else d.low),
-            "seeds": (f"{seeds} (baseline {base_seeds})" if seeds else "–", None),
-            "welch": (_p(row.get("welch_adjusted")), row.get("welch_adjusted")),
-            "mcnemar": (mcnemar, None),
-            "verdict": (row["verdict"], row["verdict"]),
+            "variant": name,
+            "label": unbroken(first["label"]),  # breaks between aspects only
+            "verdict": verdict,
+            "verdict_class": verdict.split(" ")[0],
+            "cells": {key: _metric_cell(metrics[key]) for key in compare.metrics},
+            "details": [_details(metrics[key]) for key in compare.metrics],
         })
-    return {"id": compare.id, "title": compare.title, "baseline": compare.baseline, "rows": out,
-            "columns": COLUMNS}
+    base = {key: _mean(next(iter(by_variant.values()))[key]["base"]) if by_variant else None
+            for key in compare.metrics}
+    columns = [{"key": key, "header": METRICS[key][0], "baseline": _value(base[key], key),
+                "accuracy": _accuracy(key)} for key in compare.metrics]
+    same = {row["variant"]: _same_function_note(row["same_function"]) for row in rows if row["same_function"]}
+    return {"id": compare.id, "title": compare.title, "baseline": compare.baseline,
+            "baseline_words": compare.baseline_words or compare.baseline, "lead": METRICS[lead][0],
+            "rows": out, "columns": columns, "same_function": sorted(same.items()),
+            "labels": {row["variant"]: row["label"] for row in rows}}
 
 
-COLUMNS = (  # key, header, numeric
-    ("variant", "variant", False),
-    ("metric", "metric", False),
-    ("base", "baseline mean", True),
-    ("other", "variant mean", True),
-    ("difference", "difference", True),
-    ("interval", "95% interval", True),
-    ("seeds", "each seed (%)", False),
-    ("welch", "Welch p (Holm)", True),
-    ("mcnemar", "McNemar per seed: only baseline right vs only variant right, p (Holm)", False),
-    ("verdict", "verdict", False),
-)
+def _same_function_note(same: equivalence.SameFunction) -> str:
+    """Why a variant and the baseline are one function, and what their predictions show."""
+    if same.identical_seeds == same.seeds:
+        shown = (f"every one of the {same.seeds} seeds both ran predicts the same class for each of the "
+                 f"{same.images:,} validation and test inputs")
+    else:
+        shown = (f"{same.identical_seeds} of the {same.seeds} seeds both ran predict the same class for each "
+                 f"of the {same.images:,} validation and test inputs, and the others differ on at most "
+                 f"{same.most_different} of them")
+    return f"{same.why[0].upper()}{same.why[1:]}; {shown}."

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from battleground.core import catalogue, records
+from battleground.core import catalogue, records, splits
 from battleground.core.spec import Investigation, Variant
 
 
@@ -89,6 +89,8 @@ class Page:
     # front-matter field of an element (charts, tables, ...) -> id -> its checked definition,
     # in the order written (see battleground.site.elements)
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the kinds of element its prose places ({{ chart: ... }} -> "chart"), found when it is read
+    kinds: frozenset[str] = frozenset()
 
     @property
     def filename(self) -> str:
@@ -99,11 +101,11 @@ class Page:
         return self.entries.get(front_matter, {})
 
     @property
-    def charts(self) -> dict[str, Any]:  # id -> elements.chart.ChartDef
+    def charts(self) -> dict[str, Any]:  # id -> charts.ChartDef
         return self.defined("charts")
 
     @property
-    def tables(self) -> dict[str, Any]:  # id -> elements.table.TableDef
+    def tables(self) -> dict[str, Any]:  # id -> tables.TableDef
         return self.defined("tables")
 
     @property
@@ -118,6 +120,13 @@ class InvestigationData:
     spec: Investigation
     runs: list[Run]
     variants: list[Variant]  # declared ones in order, then any others found only in records
+    # the split files its runs were validated and tested on (runs/splits/), read with the runs:
+    # path -> the images' indices and labels (battleground.core.splits.read)
+    split_files: dict[Path, dict[str, list[int]]] = field(default_factory=dict)
+
+    def split_of(self, run: Run) -> dict[str, list[int]] | None:
+        """The validation and test images (and their labels) ``run`` was evaluated on, if kept."""
+        return self.split_files.get(splits.for_config(run.path.parent.parent, run.record["config"]))
 
 
 @dataclass
@@ -131,7 +140,9 @@ class Context:
     models_path: Path | None
     warnings: list[str]
     benchmarks: list[Benchmark] = field(default_factory=list)  # by file name
-    data_dir: Path | None = None  # the IDX files the network zoo's digit pictures are cut from, if any
+    # investigation -> the network zoo's analysis and digit pictures (zoo_page.ZooView), for each
+    # investigation whose page places {{ zoo: ... }}
+    zoo: dict[str, Any] = field(default_factory=dict)
 
     def page(self, slug: str) -> Page | None:
         return next((p for p in self.pages if p.slug == slug), None)

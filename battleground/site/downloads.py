@@ -9,21 +9,28 @@ relative, so they work from disk and under any sub-path.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from battleground.core import records
+from battleground.core import outcomes, records
 from battleground.site.context import InvestigationData, Run
-from battleground.site.charts import chart_runs, cumulative_sum, labels, significant
+from battleground.site.csv_text import csv_text
+from battleground.site.charts import ChartDef, chart_runs, cumulative_sum, labels, significant
 from battleground.core.spec import Variant
 
-if TYPE_CHECKING:  # a type only: the element module renders with this one
-    from battleground.site.elements.chart import ChartDef
-
 CSV_COLUMNS = ("variant", "seed", "epoch", "cumulative_flops_profiler", "cumulative_flops_complete",
-               "cumulative_seconds", "val_accuracy", "val_loss", "train_loss")
+               "cumulative_seconds", "val_accuracy", "val_loss", "train_loss")  # val_accuracy: the headline's
+
+
+def csv_columns(runs: Sequence[Run]) -> tuple[str, ...]:
+    """:data:`CSV_COLUMNS`, with the runs' headline metric column for ``val_accuracy`` (``val_mae``)."""
+    column = _headline(runs).column
+    return tuple(column if c == "val_accuracy" else c for c in CSV_COLUMNS)
+
+
+def _headline(runs: Sequence[Run]):
+    # a variant's runs share their investigation's problem; none: accuracy's columns, as ever
+    return outcomes.problem_of(runs[0].record if runs else "classify").headline
 FOLDER = "variants"  # data/<investigation>/variants/<variant>.json|csv
 
 
@@ -58,7 +65,7 @@ def variant_rows(variant: Variant, runs: Sequence[Run]) -> Iterable[tuple]:
         profiler, complete = (record["flops"][f"per_step_{m}"] * steps for m in ("profiler", "complete"))
         seconds = [significant(s) for s in cumulative_sum(epochs["seconds"])]
         for epoch, second, acc, val_loss, train_loss in zip(
-                epochs["epoch"], seconds, epochs["val_accuracy"], epochs["val_loss"], epochs["train_loss"]):
+                epochs["epoch"], seconds, epochs[_headline([run]).column], epochs["val_loss"], epochs["train_loss"]):
             yield (variant.name, seed, epoch, epoch * profiler, epoch * complete, second, acc, val_loss, train_loss)
 
 
@@ -70,9 +77,10 @@ def variant_json(inv: InvestigationData, variant: Variant, runs: Sequence[Run]) 
         documents.append({
             "variant": variant.name, "seed": record["seed"], "status": record["status"],
             "model": record["model"], "flops": record["flops"], "config": record["config"],
-            "environment": record["environment"], "test_accuracy": record["test_accuracy"],
+            "environment": record["environment"],
+            f"test_{_headline([run]).name}": record[f"test_{_headline([run]).name}"],
             "val_prediction_counts": record["val_prediction_counts"],
-            "collapsed": records.collapsed(record),
+            "collapsed": outcomes.state(record) == "collapsed",
             "record": f"runs/{inv.spec.name}/{run.path.name}",
             "epochs": record["epochs"],
         })
@@ -81,11 +89,8 @@ def variant_json(inv: InvestigationData, variant: Variant, runs: Sequence[Run]) 
 
 
 def variant_csv(variant: Variant, runs: Sequence[Run]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")  # writes None as an empty cell
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(variant_rows(variant, runs))
-    return buffer.getvalue()
+    """Every epoch of the variant's runs as CSV; a name a spreadsheet would take for a formula is text."""
+    return csv_text(csv_columns(runs), variant_rows(variant, runs))
 
 
 def chart_links(chart: ChartDef, inv: InvestigationData, series_index: dict[str, int]) -> list[dict]:
@@ -93,7 +98,7 @@ def chart_links(chart: ChartDef, inv: InvestigationData, series_index: dict[str,
     label and its index in the chart's series (for the browser to show one view's)."""
     names = file_names(inv)
     selected = [(v, runs) for v, runs in chart_runs(chart, inv) if runs and v.name in series_index]
-    label = labels([v for v, _ in selected], named=bool(chart.facet))
+    label = labels([v for v, _ in selected])
     return [{"label": label[v.name], "series": series_index[v.name],
              "json": href(inv.spec.name, names[v.name], "json"), "csv": href(inv.spec.name, names[v.name], "csv")}
             for v, _ in selected]

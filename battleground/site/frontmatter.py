@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
 from battleground.core import files
 from battleground.site.context import InvestigationData, Page, Selection, SiteError
-from battleground.site.elements import registry
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n?", re.S)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -40,13 +39,43 @@ SELECTION_FIELDS = {
 SEED_FIELD = ((int, str), "a seed of the investigation or 'all'", False)
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, stricter where a page's front matter gains nothing from YAML's
+    freedom: a key written twice (YAML keeps the last, so a second ``charts:`` would silently
+    drop the first) and aliases (``*name``, which let a few lines expand into a structure far
+    larger than the page) are errors naming the line."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in front matter; "
+                                              "write the value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # <<: {...}, merged by the base loader
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) or key is None:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key {str(key)[:40]!r} is written twice in one mapping; keep one",
+                        key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
-    """(front matter, body, the body's first line number) of a page's text."""
+    """(front matter, body, the body's first line number) of a page's text. A page saved with
+    Windows line endings or a byte-order mark (as some editors write) reads as any other."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     match = _FRONT.match(text)
     if not match:
         raise SiteError(path, "(front matter)", "YAML front matter between two '---' lines at the top")
     try:
-        meta = yaml.safe_load(match.group(1) or "")
+        meta = yaml.load(match.group(1) or "", Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader
     except RecursionError:
         raise SiteError(path, "(front matter)", "YAML nested a few levels deep; it is nested too deep to read") from None
     except yaml.YAMLError as error:
@@ -147,13 +176,14 @@ def read_utf8(path: Path, what: str, advice: str, expected: str) -> str:
         raise SiteError(path, "(file)", expected) from None
 
 
-def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
+def read_page(path: Path, investigations: dict[str, InvestigationData], elements: Mapping[str, Any]) -> Page:
     """One page of ``site_src/``, its front matter validated against the investigations and the
-    registered elements (each reads and checks its own entries)."""
+    page ``elements`` by kind (:func:`.elements.registry.elements`; each reads and checks its own
+    entries). The elements are passed in, not looked up: they use this module's helpers."""
     text = read_utf8(path, "a Markdown page", "move it out of the pages folder or put the page in its place",
                      "UTF-8 text")
     meta, body, body_start = split_front_matter(text, path)
-    defining = registry.defining()
+    defining = [e for e in elements.values() if e.front_matter is not None]
     check_fields(meta, {**PAGE_FIELDS, **{e.front_matter: (list, e.expected_list, False) for e in defining}},
                  path, "")
     page = Page(path.stem, path, meta["title"], meta["summary"], meta["order"], body, body_start)
@@ -173,7 +203,7 @@ def read_page(path: Path, investigations: dict[str, InvestigationData]) -> Page:
         page.entries[element.front_matter] = {
             item["id"]: element.define(item, inv, path, prefix)
             for item, prefix in entries(meta, element.front_matter, element.fields, path)}
-    for element in registry.elements().values():
+    for element in elements.values():
         if element.check_page is not None:
             element.check_page(page)
     headline = meta.get("headline")

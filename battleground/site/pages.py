@@ -11,12 +11,13 @@ import re
 from pathlib import Path
 
 import jinja2
-import markdown
 
+from battleground.site import findings
 from battleground.site.context import Context, Page
-from battleground.site.elements import registry
+from battleground.site.elements import answer, registry
 from battleground.site.elements.base import NO_RESULTS, Rendering
 from battleground.site.placeholders import BLOCK, INLINE
+from battleground.site.prose import markdown_html
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SITE_NAME = "MNIST Battleground"
@@ -34,28 +35,26 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     )
 
 
-def markdown_html(text: str) -> str:
-    return markdown.markdown(text, extensions=["extra", "sane_lists", "toc"], output_format="html")
-
-
 def _token(n: int) -> str:
     return f"BGPLACEHOLDER{n}X"
 
 
-def render_prose(page: Page, context: Context, render_block) -> str:
-    """The page's Markdown as HTML, each block placeholder replaced by ``render_block(kind, arg)``."""
+def render_prose(page: Page, context: Context, render_block, render_expression=None) -> str:
+    """The page's Markdown as HTML, each block placeholder replaced by ``render_block(kind, arg)``
+    and each findings expression by ``render_expression(sign, text)`` (:mod:`.findings`)."""
     blocks, lines = [], []
+    expressions = findings.Tokens()
     for line in page.body.splitlines():
         match = BLOCK.match(line.strip())
         if match:
             lines.extend(["", _token(len(blocks)), ""])
             blocks.append(match.groups())
         else:
-            lines.append(INLINE.sub(lambda m: context.defaults[m.group(1)], line))
+            lines.append(expressions.set_aside(INLINE.sub(lambda m: context.defaults[m.group(1)], line)))
     html = markdown_html("\n".join(lines))
     for n, (kind, arg) in enumerate(blocks):
         html = re.sub(rf"<p>{_token(n)}</p>|{_token(n)}", lambda _: render_block(kind, arg), html, count=1)
-    return html
+    return expressions.put_back(html, render_expression) if expressions.found else html
 
 
 def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
@@ -68,7 +67,7 @@ def render_page(env: jinja2.Environment, page: Page, context: Context) -> str:
         rendering.needs.update(element.needs)
         return element.render(rendering, arg)
 
-    content = render_prose(page, context, block)
+    content = render_prose(page, context, block, lambda sign, text: answer.page_evidence(rendering).html(sign, text))
     content += "".join(element.aside(page, context) for element in known.values() if element.aside is not None)
     inv = context.investigations.get(page.investigation) if page.investigation else None
     return env.get_template("page.html").render(

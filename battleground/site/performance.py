@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from battleground.core import benchmarks
 from battleground.core.records import BENCHMARKS_FOLDER
+from battleground.site import labels
 from battleground.site.context import Benchmark
 from battleground.site.tables import code_version, duration
 
@@ -48,7 +49,7 @@ def benchmark_view(bench: Benchmark) -> dict:
     settings = results["settings"]
     return {
         "id": "bench-" + bench.filename.removesuffix(".json"),
-        "device": results["device"],
+        "device": labels.device(results["device"]),
         "torch": results["torch"],
         "python": results["python"],
         "code_version": code_version(results["environment"]["code_version"]),

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import markdown
+
 from battleground.site.context import Page, SiteError
+
+
+def markdown_html(text: str) -> str:
+    """The renderer's one conversion of Markdown to HTML (pages, answers and every check of them)."""
+    return markdown.markdown(text, extensions=["extra", "sane_lists", "toc"], output_format="html")
 
 
 class _ScriptFinder(HTMLParser):
@@ -43,8 +50,6 @@ def _scheme(value: str) -> str:
 
 def unsafe_prose(markdown_text: str) -> list[str]:
     """What would run script in the HTML that ``markdown_text`` becomes."""
-    from battleground.site.pages import markdown_html  # the renderer's own conversion
-
     finder = _ScriptFinder()
     finder.feed(markdown_html(markdown_text))
     finder.close()

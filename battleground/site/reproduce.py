@@ -9,6 +9,10 @@ and every training setting).
 Where no command can select the run (its variant is no longer declared, or the investigation's
 settings have changed since it trained), the command still says what it can, and a shell comment
 at its end says what differs, so pasting it never silently trains something else.
+
+Records travel, so what a command shows of one is input: every word is shell-quoted, and the
+comment is one line of printable text whatever the record holds (a line break in it would end
+the comment and run what followed, when pasted into a shell).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Iterable, Sequence
 
 from battleground.core.config import DEFAULTS, format_budget
 from battleground.core.spec import Investigation, Variant
+from battleground.core.values import printable
 
 PROGRAM = "battleground run"
 # A CPU run records the processor and its threads (train/provenance.py cpu_name: "AMD EPYC
@@ -41,8 +46,8 @@ def _declared(spec: Investigation, name: str) -> Variant | None:
 def _length_flags(config: dict) -> list[str]:
     """``--epochs N`` for a run told its epochs, else ``--budget`` with the budget it was given."""
     if config.get("epochs") is not None:
-        return ["--epochs", str(config["epochs"])]
-    return ["--budget", format_budget(config["budget_s"])]
+        return ["--epochs", shlex.quote(str(config["epochs"]))]
+    return ["--budget", shlex.quote(format_budget(config["budget_s"]))]
 
 
 def _settings_differ(spec: Investigation, variant: Variant, config: dict, smoke: bool) -> list[str]:
@@ -63,21 +68,27 @@ def _tail(spec: Investigation, record: dict) -> tuple[list[str], str]:
         flags.append("--cuda-graphs")
     variant = _declared(spec, record["variant"])
     if variant is None:
-        return flags, f"  # variant {record['variant']} is no longer declared by {spec.name}"
+        return flags, _comment(f"variant {shlex.quote(record['variant'])} is no longer declared by {spec.name}")
     differ = _settings_differ(spec, variant, config, smoke=False)
     if differ and spec.smoke is not None and not _settings_differ(spec, variant, config, smoke=True):
         return ["--smoke"] + flags, ""
     if differ:
         shown = ", ".join(f"{key}={config.get(key)!r}" for key in differ)
-        return flags, f"  # this run trained with {shown}, which {spec.name} no longer sets"
+        return flags, _comment(f"this run trained with {shown}, which {spec.name} no longer sets")
     return flags, ""
+
+
+def _comment(text: str) -> str:
+    """A shell comment saying ``text`` on one line: every character that could end the line (or
+    move a terminal's cursor) is written as its escape."""
+    return f"  # {printable(text)}"
 
 
 def seed_flags(seeds: Iterable[int], spec: Investigation) -> str:
     """``--seed 1729 --seed 271828``, and ``--force`` after them where a seed is not one the
     investigation declares (the command line refuses such a seed without it)."""
     seeds = list(seeds)
-    flags = " ".join(f"--seed {seed}" for seed in seeds)
+    flags = " ".join(f"--seed {shlex.quote(str(seed))}" for seed in seeds)
     return flags + (" --force" if any(seed not in spec.seeds for seed in seeds) else "")
 
 

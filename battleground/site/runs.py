@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from battleground.core import benchmarks, files, records
+from battleground.core import benchmarks, files, records, splits
 from battleground.core.config import SETTINGS
 from battleground.core.spec import Investigation, Variant
 from battleground.site.context import Benchmark, InvestigationData, Run, SiteError
@@ -46,6 +46,9 @@ def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str])
     files.folder_or_none(runs_dir / spec.name, SiteError, f"a folder of the run records of '{spec.name}'")
     for path in records.record_files(runs_dir, spec.name):
         record = records.load_record(path)
+        if records.is_smoke(record):  # a check that the code trains, whatever its numbers say
+            raise SiteError(path, "smoke", "a run of the investigation, not a smoke run's record; move it out "
+                            f"(battleground run --smoke writes to {records.SMOKE_RUNS_DIR}/ by default)", True)
         if record["investigation"] != spec.name:
             raise SiteError(path, "investigation", f"'{spec.name}' (the folder the record is in)",
                             record["investigation"])
@@ -62,7 +65,18 @@ def load_investigation(spec: Investigation, runs_dir: Path, warnings: list[str])
             warnings.append(f"{path}: seed {record['seed']} is not one of the investigation's seeds")
         runs.append(Run(path, record, variant))
     variants = list(spec.variants) + [extra[n] for n in sorted(extra)]
-    return InvestigationData(spec, runs, variants)
+    return InvestigationData(spec, runs, variants, split_files(runs_dir, runs))
+
+
+def split_files(runs_dir: Path, runs: list[Run]) -> dict[Path, dict[str, list[int]]]:
+    """The split files of ``runs`` that ``runs_dir`` keeps, each read once: the pages compare
+    models image by image on them (McNemar's test, the zoo's digits)."""
+    found: dict[Path, dict[str, list[int]]] = {}
+    for run in runs:
+        path = splits.for_config(runs_dir, run.record["config"])
+        if path not in found and splits.kept(path):
+            found[path] = splits.read(path)
+    return found
 
 
 def load_benchmarks(runs_dir: Path) -> list[Benchmark]:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from battleground.core.config import DEFAULTS, format_budget
+from battleground.site import labels
 from battleground.site.context import Context, InvestigationData, Run
 from battleground.site.tables import code_version, duration
 
@@ -70,12 +71,12 @@ def training_lines(records: list[dict]) -> list[str]:
 
 def hardware(record: dict) -> str:
     """The device a run trained on, and how it was scheduled where that was not one process:
-    ``AMD EPYC (1 threads), Ray: 2 tasks at a time``."""
-    device, executor = record["environment"]["device"], record["environment"].get("executor")
+    ``AMD EPYC, 1 thread; Ray: 2 tasks at a time``."""
+    device, executor = labels.device(record["environment"]["device"]), record["environment"].get("executor")
     if isinstance(executor, dict) and executor.get("name") == "ray":
-        return f"{device}, Ray: {executor.get('concurrent_tasks', '?')} tasks at a time"
+        return f"{device}; Ray: {executor.get('concurrent_tasks', '?')} tasks at a time"
     if isinstance(executor, dict) and isinstance(executor.get("processes"), int):
-        return f"{device}, {executor['processes']} processes"
+        return f"{device}; {executor['processes']} processes"
     return device
 
 
@@ -149,7 +150,7 @@ def sentences(context: Context) -> list[str]:
     else:
         out.append(f"{len(fixed):,} trained a fixed number of epochs ({epochs}), {n - len(fixed):,} on a "
                    f"wall-clock budget ({', '.join(budgets)}).")
-    cpus = Counter(r["environment"]["device"] for r in records if is_cpu(r["environment"]["device"]))
+    cpus = Counter(labels.device(r["environment"]["device"]) for r in records if is_cpu(r["environment"]["device"]))
     gpus = Counter(r["environment"]["device"] for r in records if not is_cpu(r["environment"]["device"]))
     if not gpus:
         out.append(f"{'All' if n > 1 else 'It'} ran on a CPU: {_counted(cpus)}.")

@@ -16,6 +16,12 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return str(Path(self.directory) / "__outside_the_prefix__")  # a 404
         return super().translate_path("/" + path[len(self.prefix):])
 
+    def list_directory(self, path):
+        """A folder without an index.html is not found: the preview serves the site's files, as a
+        static host does, and lists no folder."""
+        self.send_error(404, "File not found")
+        return None
+
     def log_message(self, format: str, *args) -> None:  # quiet unless asked
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)

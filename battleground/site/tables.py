@@ -1,6 +1,9 @@
 """Results tables: one row per variant (mean ± standard deviation over its seeds, seeds counted),
-each with its runs' rows (one per seed, or per declared seed still missing) to expand, and the
-command that reproduces each run.
+each with its runs' rows (one per seed, or per declared seed still missing) to expand, and below
+them what is the same for every seed (the profiler's FLOP count, the hardware) and the commands
+that reproduce the runs. A variant reads in words, by what sets it apart from the table's others
+(:mod:`battleground.site.labels`), and the columns a reader compares by fit the text column at
+1280 px: the rest waits behind the expander, and in the CSV.
 
 Each cell is a ``(text, sort key)`` pair: the text is what the page shows, the sort key is what
 ``static/js/tables.js`` sorts the variants by when a header is clicked (numbers sort as numbers;
@@ -13,29 +16,48 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from battleground.site import reproduce
-from battleground.site.charts import compact, data_label, rows_csv, run_note, significant
-from battleground.site.context import InvestigationData
+from battleground.core import outcomes
+from battleground.core.catalogue import Metric
+from battleground.site import frontmatter, labels, reproduce
+from battleground.site.charts import compact, data_label, rows_csv, significant
+from battleground.site.context import InvestigationData, Selection
 
-if TYPE_CHECKING:  # a type only: the element module renders with this one
-    from battleground.site.elements.table import TableDef
+# A ``tables`` entry of a page's front matter; comparisons share its selection fields.
+FIELDS = {
+    "id": frontmatter.ID_FIELD,
+    "title": (str, "a string", False),
+    **frontmatter.SELECTION_FIELDS,
+    "seed": frontmatter.SEED_FIELD,
+}
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """A table of a page's front matter, as ``{{ table: <id> }}`` (:mod:`.elements.table`) reads it."""
+
+    id: str
+    title: str
+    selection: Selection
+    seed: int | str = "all"
 
 COLUMNS = (
     # (key, header, numeric)
     ("variant", "variant", False),
     ("seed", "seeds", True),
     ("parameters", "parameters", True),
-    ("flops_profiler", "FLOPs / epoch (profiler)", True),
-    ("flops_complete", "FLOPs / epoch (complete)", True),
+    ("flops_complete", "FLOPs / epoch", True),
     ("epochs", "epochs", True),
-    ("best_val", "best val. acc.", True),
-    ("final_val", "final val. acc.", True),
-    ("test", "test acc.", True),
+    *((key, outcomes.HEADLINE[key].short, True) for key in ("best_val", "final_val", "test")),
     ("train_time", "train time", True),
-    ("device", "hardware", False),
     ("status", "status", False),
+)
+# The same for every seed of a variant, or rarely compared: shown under its seeds' rows, and
+# in the CSV as columns.
+DETAIL_COLUMNS = (
+    ("flops_profiler", "FLOPs / epoch, the profiler's count", True),
+    ("device", "hardware", False),
 )
 # How each run was trained, shown (after the variant) only where it varies among a table's runs:
 # most investigations train every run with the one recipe of the methodology page.
@@ -60,18 +82,19 @@ class Cell:
     sort: Any  # a number, a string, or None (sorts last)
 
 
-def si(value: float | None, unit: str = "") -> str:
-    """``19176000000`` -> ``19.18 G``: three or four significant digits and an SI prefix."""
-    if value is None:
-        return "–"
-    for factor, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.4g} {prefix}{unit}".rstrip()
-    return f"{value:.4g} {unit}".rstrip()
+si = labels.quantity  # ``19176000000, "FLOP"`` -> ``19.18 GFLOP``: one way to write a quantity
 
 
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.2f}%"
+
+
+def metric_text(value: float | None, metric: Metric | None) -> str:
+    """A value of ``metric`` (default: accuracy) as a cell shows it: a fraction as a percentage,
+    any other number to four significant digits, with its unit."""
+    if metric is None or metric.unit == "fraction" or value is None:
+        return percent(value)
+    return f"{value:.4g}" + (f" {metric.unit}" if metric.unit else "")
 
 
 def duration(seconds: float | None) -> str:
@@ -116,7 +139,7 @@ def recipe(config: dict) -> dict[str, str]:
 def run_row(record: dict, command: str | None = None) -> dict[str, Any]:
     """The raw values of one run's row; ``command`` reproduces it (:mod:`reproduce`)."""
     flops, epochs = record["flops"], record["epochs"]
-    accs = [a for a in epochs["val_accuracy"] if a is not None]
+    outcome = outcomes.outcome(record)
     return {
         "variant": record["variant"],
         "seed": record["seed"],
@@ -124,13 +147,12 @@ def run_row(record: dict, command: str | None = None) -> dict[str, Any]:
         "flops_profiler": flops["per_step_profiler"] * flops["steps_per_epoch"],
         "flops_complete": flops["per_step_complete"] * flops["steps_per_epoch"],
         "epochs": len(epochs["epoch"]),
-        "best_val": max(accs) if accs else None,
-        "final_val": epochs["val_accuracy"][-1] if epochs["val_accuracy"] else None,
-        "test": record["test_accuracy"],
+        **{key: outcome.values[key] for key in ("best_val", "final_val", "test")},
         "train_time": float(f"{sum(s for s in epochs['seconds'] if s is not None):.6g}"),
         "device": record["environment"]["device"],
         "status": record["status"],
-        "note": run_note(record),  # diverged / collapsed: shown in the status column
+        "note": outcome.note,  # diverged, collapsed, not learning yet: shown in the status column
+        "metric": outcomes.problem_of(record).headline,  # what best_val, final_val and test are of
         "command": command,
         **recipe(record["config"]),
     }
@@ -139,19 +161,21 @@ def run_row(record: dict, command: str | None = None) -> dict[str, Any]:
 def _cells(row: dict[str, Any]) -> dict[str, Cell]:
     shown = {
         "parameters": "–" if row["parameters"] is None else f"{row['parameters']:,}",
-        "flops_profiler": si(row["flops_profiler"], "FLOP"),
-        "flops_complete": si(row["flops_complete"], "FLOP"),
+        "flops_profiler": si(row.get("flops_profiler"), "FLOP"),
+        "flops_complete": si(row["flops_complete"]),  # the header says FLOPs: "19.18 G" is narrower
+        # a variant's row joins its seeds' devices with "; "
+        "device": "–" if row.get("device") is None else "; ".join(map(labels.device, row["device"].split("; "))),
         "epochs": "–" if row["epochs"] is None else f"{row['epochs']:,}",
-        "best_val": percent(row["best_val"]),
-        "final_val": percent(row["final_val"]),
-        "test": percent(row["test"]),
+        "best_val": metric_text(row["best_val"], row.get("metric")),
+        "final_val": metric_text(row["final_val"], row.get("metric")),
+        "test": metric_text(row["test"], row.get("metric")),
         "train_time": duration(row["train_time"]),
     }
-    if row.get("note") == "collapsed":
-        # a collapsed run trained to the end (or is still training): say both, collapse first
-        shown["status"] = "collapsed" if row["status"] == "complete" else f"collapsed, {row['status']}"
+    if row.get("note") in ("collapsed", "not learning yet"):
+        # such a run trained to the end (or is still training): say both, the note first
+        shown["status"] = row["note"] if row["status"] == "complete" else f"{row['note']}, {row['status']}"
     cells = {key: Cell(shown.get(key, "–" if row.get(key) is None else str(row[key])), row.get(key))
-             for key, _, _ in COLUMNS + RECIPE_COLUMNS}
+             for key, _, _ in COLUMNS + RECIPE_COLUMNS + DETAIL_COLUMNS}
     cells["status"] = Cell(cells["status"].text, cells["status"].text)
     return cells
 
@@ -171,15 +195,17 @@ def table_rows(table: TableDef, inv: InvestigationData) -> list[dict[str, Any]]:
                 record = runs[seed].record
                 rows.append(run_row(record, reproduce.command(inv.spec, [record])))
             elif variant in inv.spec.variants:
-                rows.append({key: None for key, _, _ in COLUMNS + RECIPE_COLUMNS} | {
+                rows.append({key: None for key, _, _ in COLUMNS + RECIPE_COLUMNS + DETAIL_COLUMNS} | {
                     "variant": variant.name, "seed": seed, "status": "not run", "note": None, "command": None})
     return rows
 
 
-def columns(rows: list[dict[str, Any]]) -> tuple[tuple[str, str, bool], ...]:
+def columns(rows: list[dict[str, Any]], labelled: frozenset[str] = frozenset()) -> tuple[tuple[str, str, bool], ...]:
     """The table's columns: :data:`COLUMNS`, with each recipe column whose value differs among
-    the runs after the variant."""
-    varying = tuple(c for c in RECIPE_COLUMNS if len({r[c[0]] for r in rows if r[c[0]] is not None}) > 1)
+    the runs after the variant, except those in ``labelled`` (a recipe the variants set, which
+    their labels already say wherever it differs)."""
+    varying = tuple(c for c in RECIPE_COLUMNS if c[0] not in labelled
+                    and len({r[c[0]] for r in rows if r[c[0]] is not None}) > 1)
     return COLUMNS[:1] + varying + COLUMNS[1:]
 
 
@@ -213,6 +239,7 @@ def variant_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "seeds_run": len(ran),
         "seeds_declared": len(rows),
         "status": _status_counts(rows),
+        "metric": first.get("metric"),
         **{key: first.get(key) for key in ("parameters", "flops_profiler", "flops_complete", *[c[0] for c in RECIPE_COLUMNS])},
     }
     for key in AVERAGED:
@@ -245,7 +272,7 @@ def _summary_cells(summary: dict[str, Any]) -> dict[str, Cell]:
     """A variant row's cells: the averaged metrics as mean ± std, sorted by their mean."""
     cells = _cells({**summary, "seed": None, "note": None, "epochs": None})
     for key in AVERAGED:
-        show = duration if key == "train_time" else percent
+        show = duration if key == "train_time" else lambda v: metric_text(v, summary.get("metric"))
         cells[key] = Cell(_spread(summary[key], summary[f"{key}_std"], summary[f"{key}_n"], show),
                           significant(summary[key]))
     low, high = summary["epochs_range"] or (None, None)
@@ -268,6 +295,35 @@ def _seed_cells(run: dict[str, Any], summary: dict[str, Cell]) -> dict[str, Cell
     return cells
 
 
+def row_anchor(table_id: str, variant: str) -> str:
+    """The id of a variant's rows in a table, which a page's generated numbers link to:
+    ``results-simplenet2-activation-relu-depth-0``."""
+    return f"{table_id}-" + "-".join(re.findall(r"[a-z0-9]+", variant.lower()))
+
+
+def _details(cells: dict[str, Cell]) -> list[tuple[str, str]]:
+    """What a variant's seeds share that its row does not show, said once under its seeds' rows:
+    the profiler's FLOP count where it differs from the complete count (it misses some layers),
+    and the hardware."""
+    out = []
+    if cells["flops_profiler"].sort is not None and cells["flops_profiler"].sort != cells["flops_complete"].sort:
+        out.append(("FLOPs / epoch, the profiler's count", cells["flops_profiler"].text))
+    if cells["device"].text != "–":
+        out.append(("hardware", cells["device"].text))
+    return out
+
+
+def _shared_hardware(groups: list[dict]) -> str | None:
+    """The hardware, where every variant's runs trained on the same: said once under the table
+    and taken out of each variant's details (a table of 72 variants has a page-size budget)."""
+    found = {text for g in groups for header, text in g["details"] if header == "hardware"}
+    if len(found) != 1 or any(all(h != "hardware" for h, _ in g["details"]) for g in groups):
+        return None
+    for g in groups:
+        g["details"] = [d for d in g["details"] if d[0] != "hardware"]
+    return found.pop()
+
+
 def table_view(table: TableDef, inv: InvestigationData) -> dict:
     """What the table template needs: headers, and per variant its summary cells, its runs' cells
     and the command that reproduces them. Where a variant's seeds trained alike, the command comes
@@ -276,12 +332,26 @@ def table_view(table: TableDef, inv: InvestigationData) -> dict:
     one), so a table of 216 runs carries 72 commands; elsewhere each run carries its own."""
     rows = table_rows(table, inv)
     ran = {(r.record["variant"], r.record["seed"]): r.record for r in inv.runs}
+    selected = [v for v in inv.variants if table.selection.matches(v)]
+    label = labels.labels(selected, config=inv.spec.config)
+    # a recipe the variants set is in their labels wherever it differs: a column would say it twice
+    labelled = frozenset(labels.GROUPED.get(key, key) for v in selected for key in v.training)
+    # the investigation's headline metric: accuracy's headers and direction, or its problem's own
+    headline = {k: v for k, v in outcomes.summaries(inv.spec.config.problem, losses=False).items()
+                if k in ("best_val", "final_val", "test")}
     groups = []
     for summary, runs in variant_groups(rows):
         cells = _summary_cells(summary)
+        name = summary["variant"]
+        # in words; within one aspect no line breaks ("1 × 1,000" stays whole)
+        words = labels.unbroken(label.get(name, name))
+        cells["variant"] = Cell(words, words)
         records = [ran[(r["variant"], r["seed"])] for r in runs if r["status"] != "not run"]
         parts = reproduce.command_parts(inv.spec, records)
         groups.append({
+            "anchor": row_anchor(table.id, summary["variant"]),
+            "variant": name,
+            "details": _details(cells),
             "summary": cells,
             "command": parts,  # (head, tail), or None: each run's row has its own command
             "runs": [{"cells": _seed_cells(r, cells), "seed": r["seed"], "ran": r["status"] != "not run",
@@ -290,8 +360,11 @@ def table_view(table: TableDef, inv: InvestigationData) -> dict:
     return {
         "id": table.id,
         "title": table.title,
-        "columns": [{"key": k, "header": h, "numeric": n, "best": BEST.get(k)} for k, h, n in columns(rows)],
+        "columns": [{"key": k, "header": headline[k].short if k in headline else h, "numeric": n,
+                     "best": ("high" if headline[k].higher_is_better else "low") if k in headline else BEST.get(k)}
+                    for k, h, n in columns(rows, labelled)],
         "groups": groups,
+        "hardware": _shared_hardware(groups),
         "declared_seeds": " ".join(map(str, inv.spec.seeds)),
         "fold": FOLD if len(groups) > FOLD else None,
         "runs": sum(1 for r in rows if r["status"] != "not run"),
@@ -302,4 +375,4 @@ def table_view(table: TableDef, inv: InvestigationData) -> dict:
 def table_csv(table: TableDef, inv: InvestigationData) -> str:
     """One row per run (and per declared run not yet run), with the command that reproduces it."""
     rows = table_rows(table, inv)
-    return rows_csv([k for k, _, _ in columns(rows)] + ["note", "command"], rows)
+    return rows_csv([k for k, _, _ in columns(rows) + DETAIL_COLUMNS] + ["note", "command"], rows)

@@ -6,24 +6,27 @@ computation kind or activation), ``digits`` (easy, weird and confusing images, t
 pictures), ``best`` (the best network's percentile per class and its cost against Basic),
 ``ensembles`` (majority votes of k networks) and ``late`` (networks that learned late). Every
 number and every sentence comes from the records (``battleground.site.zoo_analysis``), so new runs
-change the prose with the numbers. The digit pictures are PNG files cut from the IDX test images
-at build time (the data folder of ``--data-dir`` or ``$BATTLEGROUND_DATA_DIR``).
+change the prose with the numbers. The digit pictures are PNG files cut at build time from the
+IDX test images of ``--data-dir`` (or ``$BATTLEGROUND_DATA_DIR``), or, without either, from the
+test images committed beside the records (:mod:`.zoo_digits`): :func:`view` reads them, with
+everything else, when the context is built; rendering reads the view alone.
 
-All of the element's logic lives here; ``content.BLOCK_KINDS`` and ``pages.render_page`` only
-name it.
+All of the element's logic lives here; the element module (:mod:`.elements.zoo`) only names
+it.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from battleground.core import catalogue, idx, splits, zoo
-from battleground.site import png
+from battleground.core import catalogue, idx, zoo
+from battleground.site import labels, png, zoo_digits
 from battleground.site import zoo_analysis as za
+from battleground.site.charts import inline_json
+from battleground.site.context import SiteError
 
 KIND = "zoo"
 PARTS = ("runs", "classes", "strategy", "digits", "best", "ensembles", "late")
@@ -59,23 +62,14 @@ class ZooView:
     test_labels: np.ndarray | None = None
     pictures: dict[int, bytes] = field(default_factory=dict)  # test-image index -> PNG
     picture_note: str | None = None
+    # the stored pictures (zoo_digits) lack some the page shows: where, and which test images
+    stale: tuple[Path, list[int]] | None = None
 
 
-_CACHE: dict[int, tuple[object, ZooView]] = {}
-
-
-def view(inv, data_dir: Path | str | None) -> ZooView:
-    """The zoo's numbers for the investigation's data ``inv``, once per build."""
-    cached = _CACHE.get(id(inv))
-    if cached is not None and cached[0] is inv:
-        return cached[1]
-    made = _make_view(inv, data_dir)
-    _CACHE.clear()
-    _CACHE[id(inv)] = (inv, made)
-    return made
-
-
-def _make_view(inv, data_dir) -> ZooView:
+def view(inv, data_dir: Path | str | None, runs_dir: Path | str | None = None) -> ZooView:
+    """The zoo's numbers for the investigation's data ``inv`` (with the split file read with its
+    runs), and the pictures of its digits cut from the IDX files of ``data_dir``, else from those
+    stored in ``runs_dir`` (:mod:`.zoo_digits`); made once, when the context is built."""
     networks, basics = za.zoo_networks([run.record for run in inv.runs])
     declared = [v for v in inv.spec.variants if v.family != catalogue.ZOO_BASELINE]
     basic = next((v for v in inv.spec.variants if v.family == catalogue.ZOO_BASELINE), None)
@@ -89,35 +83,24 @@ def _make_view(inv, data_dir) -> ZooView:
     made = ZooView(inv.spec.name, networks, basics, len(declared), len(inv.spec.seeds_of(basic)) if basic else 0,
                    cells, declared_cells)
     voters = [n for n in networks + basics[:1] if n.val is not None]
-    split_file = _split_file(inv)
-    if voters and split_file is not None:
-        kept = splits.read(split_file)
+    kept = next((found for found in map(inv.split_of, inv.runs) if found is not None), None)
+    if voters and kept is not None:
         made.images = np.array(kept["val"] + kept["test"])
         made.labels = np.array(kept["val_labels"] + kept["test_labels"])
         made.test_labels = np.array(kept["test_labels"])
         table = np.stack([np.concatenate([n.val, n.test]) for n in voters])
         if table.shape[1] == len(made.labels):
             made.verdicts, made.voters = za.verdicts(table, made.labels), len(voters)
-            _cut_pictures(made, data_dir)
+            _cut_pictures(made, data_dir, runs_dir)
     return made
 
 
-def _split_file(inv) -> Path | None:
-    for run in inv.runs:
-        path = splits.for_config(run.path.parent.parent, run.record["config"])
-        if path.is_file():
-            return path
-    return None
-
-
-def _cut_pictures(made: ZooView, data_dir) -> None:
+def _cut_pictures(made: ZooView, data_dir, runs_dir) -> None:
     wanted = [int(made.images[i]) for i in _shown(made, "weird") + _shown(made, "confusing")]
     if not wanted:
         return
-    data_dir = data_dir or os.environ.get(DATA_DIR_ENV)
     if not data_dir:
-        made.picture_note = (f"the pictures need the MNIST IDX files at build time: pass --data-dir or set "
-                             f"{DATA_DIR_ENV}")
+        _stored_pictures(made, wanted, runs_dir)
         return
     try:
         folder = idx.idx_folder(data_dir, "mnist")
@@ -127,6 +110,34 @@ def _cut_pictures(made: ZooView, data_dir) -> None:
         made.picture_note = f"no pictures: {error}"
         return
     made.pictures = {i: png.grayscale_png(images[i]) for i in wanted if i < len(images)}
+
+
+def _stored_pictures(made: ZooView, wanted: list[int], runs_dir) -> None:
+    """The pictures from the committed test images (a damaged file is a ``SiteError``); those it
+    lacks are left out, and :func:`check` reports them."""
+    path = zoo_digits.path_in(runs_dir, made.investigation) if runs_dir is not None else None
+    stored = (zoo_digits.read(path) if path is not None else None) or {}
+    made.pictures = {i: png.grayscale_png(stored[i]) for i in wanted if i in stored}
+    missing = [i for i in wanted if i not in stored]
+    if missing:
+        made.stale = (path, missing) if path is not None else None
+        made.picture_note = (f"{len(missing)} of these {len(wanted)} pictures are missing from this build "
+                             "of the site.")
+
+
+def check(made: ZooView, strict: bool, warnings: list[str]) -> None:
+    """One line for a build whose stored pictures lack some the page shows, naming the command
+    that remakes them; with ``strict`` (``--strict``) it is an error."""
+    if made.stale is None:
+        return
+    path, missing = made.stale
+    shown = ", ".join(f"#{i}" for i in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    advice = f"remake it with `{zoo_digits.REFRESH}`, or build with --data-dir DIR"
+    if strict:
+        raise SiteError(path, "indices", f"every test image the {made.investigation} page shows (--strict); "
+                        + advice, f"{len(missing)} missing: {shown}")
+    where = "is missing" if not path.exists() else f"lacks {len(missing)} of the test images the page shows ({shown})"
+    warnings.append(f"{path}: {where}, so the {made.investigation} page leaves those digit pictures out; {advice}")
 
 
 def _shown(made: ZooView, kind: str) -> list[int]:
@@ -141,9 +152,16 @@ def _shown(made: ZooView, kind: str) -> list[int]:
     return [int(chosen[i]) for i in order[:SHOWN_DIGITS]]
 
 
-def files(inv, data_dir) -> dict[str, bytes]:
+def gallery_images(made: ZooView) -> list[int]:
+    """The test-image index of every image a gallery can show (every weird and every confusing
+    one, shown or not): what ``scripts/zoo_digits.py`` stores."""
+    if made.verdicts is None:
+        return []
+    return sorted({int(made.images[i]) for i in np.concatenate([made.verdicts.weird, made.verdicts.confusing])})
+
+
+def files(made: ZooView) -> dict[str, bytes]:
     """The digit pictures the page shows, by path in the site."""
-    made = view(inv, data_dir)
     return {digit_path(made.investigation, image): data for image, data in made.pictures.items()}
 
 
@@ -181,7 +199,7 @@ def _accuracy_matrix(networks: list[za.Network]) -> np.ndarray:
 
 
 def part_runs(made: ZooView) -> dict:
-    devices = sorted({n.device for n in made.networks + made.basics})
+    devices = sorted({labels.device(n.device) for n in made.networks + made.basics})
     train = sorted({n.train_images for n in made.networks + made.basics if n.train_images})
     epochs = sorted({len(n.accuracy) for n in made.networks + made.basics})
     computations = list(catalogue.ZOO_COMPUTATIONS)
@@ -241,12 +259,6 @@ def part_strategy(made: ZooView) -> dict:
     return {"sentences": sentences, "json": inline_json(data), "metrics": METRICS}
 
 
-def inline_json(data) -> str:
-    from battleground.site.charts import inline_json as safe  # charts reads content, which names this module
-
-    return safe(data)
-
-
 def _median(values: list[float]) -> float:
     return float(np.median(values)) if values else -1.0
 
@@ -264,8 +276,13 @@ def part_digits(made: ZooView) -> dict:
         f"The original counted {_n(ORIGINAL['easy'])} easy, {ORIGINAL['weird']} weird and {ORIGINAL['confusing']} "
         f"confusing images of {_n(ORIGINAL['images'])} with {_n(ORIGINAL['networks'])} networks; here, "
         f"scaled to {_n(ORIGINAL['images'])} images, {more_or_fewer} are easy."
-        + (" With fewer networks, an image needs fewer of them right to count as easy." if
-           made.voters < ORIGINAL["networks"] else ""),
+        # easy means every voter is right: fewer voters make that bar lower, so more images pass it
+        + ((f" An easy image is one that all the networks answer right, and {_n(made.voters)} networks "
+            f"rather than {_n(ORIGINAL['networks'])} give an image fewer chances to be missed, which by "
+            f"itself would make more images easy"
+            + (": the two counts are not directly comparable." if more_or_fewer == "more"
+               else "; even so, fewer are easy here."))
+           if made.voters < ORIGINAL["networks"] else ""),
     ]
     galleries = []
     for kind, title in (("weird", "Weird digits: the networks agree on a wrong answer"),
@@ -334,7 +351,8 @@ def part_ensembles(made: ZooView) -> dict:
     zoo_curve = za.random_k_curve(np.stack(pool), labels) if pool else {}
     data = {"basic": basic_curve, "zoo": zoo_curve, "best": target, "best_name": best.name}
     sentences = []
-    for what, curve in (("Basic networks", basic_curve), ("random zoo networks", zoo_curve)):
+    for what, curve in (("Basic networks", basic_curve),
+                        (f"random zoo networks (the mean of {za.ENSEMBLE_DRAWS} draws for each k)", zoo_curve)):
         if not curve:
             continue
         k = za.smallest_k_reaching(curve, target)
@@ -363,9 +381,8 @@ PART_VIEWS = {"runs": part_runs, "classes": part_classes, "strategy": part_strat
               "best": part_best, "ensembles": part_ensembles, "late": part_late}
 
 
-def render(env, part: str, inv, data_dir) -> str:
+def render(env, part: str, made: ZooView) -> str:
     """One part's HTML (``templates/zoo.html``)."""
-    made = view(inv, data_dir)
     return env.get_template("zoo.html").render(part=part, view=PART_VIEWS[part](made))
 
 

@@ -1,4 +1,4 @@
-"""The ``battleground`` command: list investigations and their runs, and train them.
+"""The battleground command: list investigations and their runs, and train them.
 
 Mistakes on the command line (an unknown investigation, variant or device, a malformed budget)
 and unusable data or records end with one line on stderr, not a traceback.
@@ -7,6 +7,7 @@ and unusable data or records end with one line on stderr, not a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections import defaultdict
@@ -15,9 +16,10 @@ import experiments
 from battleground.core import files, records
 from battleground.core.config import parse_budget
 from battleground.core.spec import Investigation, Task, VariantError
-from battleground.core.values import SEED_RANGE, is_seed
+from battleground.core.values import SEED_RANGE, is_seed, printable
 
 DEVICES = ("auto", "cpu", "cuda")
+MAX_EPOCHS = 1_000_000  # a million epochs of the smallest model is years of training: anything more is a typo
 
 
 class Failure(Exception):
@@ -31,15 +33,17 @@ class Failure(Exception):
 
 def parser() -> argparse.ArgumentParser:
     """The command line: `list`, `run`, `plan` and `bench` with their flags."""
-    parser = argparse.ArgumentParser(prog="battleground", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="battleground", description=__doc__.splitlines()[0])  # plain text
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="investigations, their variants, and which runs exist")
-    listing.add_argument("investigation", nargs="?", help="list only this investigation (default: all)")
+    listing.add_argument("investigation", nargs="?", help="list this investigation's variants and each seed's run "
+                         "(default: one line per investigation, with its counts of runs)")
+    listing.add_argument("--all", action="store_true", help="list every investigation's variants and runs")
     listing.add_argument("--runs-dir", default="runs", help="where run records live (default: runs/)")
 
     run = commands.add_parser("run", help="train an investigation's variants and write their records")
-    run.add_argument("investigation", help="an investigation's name, as `battleground list` shows")
+    run.add_argument("investigation", help="an investigation's name, as 'battleground list' shows")
     _selection_flags(run)
     run.add_argument("--force", action="store_true", help="retrain every selected run from scratch, complete ones included")
     run.add_argument("--restart", action="store_true", help="train interrupted runs from epoch 1 instead of "
@@ -51,18 +55,20 @@ def parser() -> argparse.ArgumentParser:
                      help="on CUDA, replay each training step of a model trained alone as a CUDA graph "
                           "(see battleground bench for what it buys)")
 
-    plan = commands.add_parser("plan", help="count a sweep's done, partial and missing runs and estimate the rest's "
+    plan = commands.add_parser("plan", help="count a sweep's done, short, partial and missing runs and estimate the rest's "
                                "device-hours and wall time, before anything runs")
-    plan.add_argument("investigation", help="an investigation's name, as `battleground list` shows")
+    plan.add_argument("investigation", help="an investigation's name, as 'battleground list' shows")
     _selection_flags(plan)
-    plan.add_argument("--bench", help="estimate epochs from this `battleground bench` results file (e.g. one "
+    plan.add_argument("--bench", help="estimate epochs from this 'battleground bench' results file (e.g. one "
                       "made on a GPU machine) instead of timing one epoch of each model here")
     plan.add_argument("--slots", type=int, help="runs at a time (default: --jobs, or the Ray cluster's "
                       "concurrent tasks: --address's, else this machine's CPUs or GPUs)")
     plan.set_defaults(force=False, restart=False, no_batch=False)
 
     bench = commands.add_parser("bench", help="time our trainer against the tutorial loop, in one run")
-    bench.add_argument("--models", default="SimpleNet2,LeNet5", help="families to time (default: SimpleNet2,LeNet5)")
+    bench.add_argument("--models", default="SimpleNet2,LeNet5",
+                       help="families to time (default: SimpleNet2,LeNet5; the network zoo's conv nets: "
+                            "ZooConv2d, ZooConv2dThenLinear, ZooResNet)")
     bench.add_argument("--epochs", type=int, default=3, help="timed epochs of each contender (default: 3)")
     bench.add_argument("--warmup", type=int, default=1, help="untimed epochs first (default: 1)")
     bench.add_argument("--batch-models", type=int,
@@ -87,8 +93,10 @@ def _selection_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     command.add_argument("--data-dir", help="a folder of IDX files, for machines without network "
                      "(default: $BATTLEGROUND_DATA_DIR, else the Hugging Face hub)")
-    command.add_argument("--runs-dir", default="runs", help="where run records go (default: runs/)")
-    command.add_argument("--smoke", action="store_true", help="the investigation's small smoke configuration")
+    command.add_argument("--runs-dir", help="where run records go (default: runs/; with --smoke, "
+                     f"{records.SMOKE_RUNS_DIR}/)")
+    command.add_argument("--smoke", action="store_true", help="the investigation's small smoke configuration, "
+                     "a check that the code trains: its records never count as the investigation's runs")
     command.add_argument("--jobs", type=int, default=1,
                      help="train on the CPU in N worker processes of one thread each (networks of different "
                           "shapes, such as the zoo's); prints the throughput in runs per hour (default: 1)")
@@ -119,29 +127,67 @@ def _epochs(n: int) -> str:
 def _run_summary(record: dict) -> str:
     """``complete (12 epochs, val 0.9712)``, ``running (3 of 12 epochs)``, ``diverged (1 epoch)``."""
     epochs = len(record["epochs"]["epoch"])
+    # a smoke run checks that the code trains: never to be read as one of the investigation's runs
+    smoke = "smoke run, " if records.is_smoke(record) else ""
     if record["status"] == "complete":
-        return f"complete ({_epochs(epochs)}, val {record['epochs']['val_accuracy'][-1]:.4f})"
+        metric = records.problem_of(record).headline  # accuracy goes unnamed, as it always has
+        value = record["epochs"][metric.column][-1]
+        shown = "n/a" if value is None else f"{value:.4f}"
+        return f"{smoke}complete ({_epochs(epochs)}, {'val' if metric.name == 'accuracy' else metric.column} {shown})"
     if record["status"] == "running":
         planned = record.get("epochs_planned")
-        return f"running ({epochs} of {_epochs(planned) if isinstance(planned, int) else '? epochs'})"
-    return f"{record['status']} ({_epochs(epochs)})"
+        return f"{smoke}running ({epochs} of {_epochs(planned) if isinstance(planned, int) else '? epochs'})"
+    return f"{smoke}{record['status']} ({_epochs(epochs)})"
+
+
+LISTED_STATES = (*records.STATUSES[1:], records.STATUSES[0], "not run")  # complete first
+
+
+def _counts(investigation: Investigation, runs: dict[str, dict[int, dict]]) -> str:
+    """One line of ``investigation``'s runs: ``16 variants, 48 runs: 40 complete, 8 not run``, and
+    the records that are none of its declared runs (smoke runs, undeclared variants or seeds)."""
+    counts = dict.fromkeys(LISTED_STATES, 0)
+    declared = set()
+    for variant in investigation.variants:
+        for seed in investigation.seeds_of(variant):
+            declared.add((variant.name, seed))
+            record = runs.get(variant.name, {}).get(seed)
+            counts["not run" if record is None or records.is_smoke(record) else record["status"]] += 1
+    found = [(name, seed, record) for name, by_seed in runs.items() for seed, record in by_seed.items()]
+    smoke = sum(records.is_smoke(record) for _, _, record in found)
+    others = sum(not records.is_smoke(record) and (name, seed) not in declared for name, seed, record in found)
+    line = (f"{investigation.name}: {len(investigation.variants)} variants, {investigation.run_count} runs: "
+            + ", ".join(f"{n} {state}" for state, n in counts.items() if n))
+    if smoke:
+        line += f"; {smoke} smoke run{'s' if smoke != 1 else ''}"
+    if others:
+        line += f"; {others} record{'s' if others != 1 else ''} of undeclared variants or seeds"
+    return line
 
 
 def command_list(args) -> int:
+    """One line per investigation; with an investigation named (or ``--all``), each variant's runs."""
     chosen = [_investigation(args.investigation)] if args.investigation else experiments.discover().values()
+    detail = bool(args.investigation or args.all)
     for investigation in chosen:
         runs = defaultdict(dict)
         for record in records.load_runs(args.runs_dir, investigation.name):
             runs[record["variant"]][record["seed"]] = record
-        print(f"{investigation.name}: {investigation.question}")
+        if not detail:
+            print(printable(_counts(investigation, runs)))
+            continue
+        # records travel: nothing of one may reach the terminal as a control sequence
+        print(printable(f"{investigation.name}: {investigation.question}"))
         for variant in investigation.variants:
             found = runs.pop(variant.name, {})
             seeds = sorted(set(investigation.seeds_of(variant)) | set(found))
             cells = [f"{s} {_run_summary(found[s]) if s in found else 'not run'}" for s in seeds]
-            print(f"  {variant.name}: " + "; ".join(cells))
+            print(printable(f"  {variant.name}: " + "; ".join(cells)))
         for name, by_seed in sorted(runs.items()):  # records of variants no longer declared
             for seed, record in sorted(by_seed.items()):
-                print(f"  (undeclared) {name} seed {seed}: {_run_summary(record)}")
+                print(printable(f"  (undeclared) {name} seed {seed}: {_run_summary(record)}"))
+    if not detail:
+        print("battleground list INVESTIGATION: its variants and each seed's run; --all: every investigation's")
     return 0
 
 
@@ -186,8 +232,8 @@ def selected_tasks(args) -> list[Task]:
         raise Failure(f"--seed {undeclared[0]}: investigation {investigation.name!r} declares the seeds "
                       f"{', '.join(map(str, declared))}; its page shows those, so train another only with --force")
     if args.epochs is not None:
-        if args.epochs < 1:
-            raise Failure(f"--epochs {args.epochs}: expected a whole number >= 1")
+        if not 1 <= args.epochs <= MAX_EPOCHS:
+            raise Failure(f"--epochs {args.epochs}: expected a whole number from 1 to {MAX_EPOCHS:,}")
         changes["epochs"] = args.epochs
     if args.jobs < 1:
         raise Failure(f"--jobs {args.jobs}: expected a whole number >= 1")
@@ -202,7 +248,7 @@ def selected_tasks(args) -> list[Task]:
     else:
         config = investigation.config.replace(**changes)
         seeds = list(dict.fromkeys(args.seed)) if args.seed else None
-    return investigation.tasks(variants, seeds, config)
+    return investigation.tasks(variants, seeds, config, smoke=args.smoke)
 
 
 def _check_executor(args) -> None:
@@ -220,12 +266,26 @@ def _check_executor(args) -> None:
                       "CPUs > 0 and GPUs >= 0")
     if args.max_retries < 0:
         raise Failure(f"--max-retries {args.max_retries}: expected a whole number >= 0")
+    if not (math.isfinite(args.cpus_per_task) and math.isfinite(args.gpus_per_task)):
+        raise Failure(f"--cpus-per-task {args.cpus_per_task:g} --gpus-per-task {args.gpus_per_task:g}: expected "
+                      "finite numbers")
     if args.device == "cuda" and not args.gpus_per_task:
         raise Failure("--device cuda with --executor ray: give each task a GPU share with --gpus-per-task")
     from battleground.train import ray_executor
 
+    if args.address is not None:
+        try:
+            ray_executor.check_address(args.address)
+        except ray_executor.ClusterError as error:
+            raise Failure(str(error)) from None
     if not ray_executor.available():
         raise Failure(ray_executor.INSTALL)
+
+
+def worker_processes(jobs: int, tasks: int) -> int:
+    """``--jobs`` as worker processes: no more than the runs to train, nor than this machine's
+    cores (each worker trains on one thread: more would only share the cores and memory)."""
+    return max(1, min(jobs, tasks, os.cpu_count() or 1))
 
 
 def _run_ray(args, tasks: list[Task]) -> list[dict]:
@@ -246,12 +306,15 @@ def _run_ray(args, tasks: list[Task]) -> list[dict]:
 def command_run(args) -> int:
     tasks = selected_tasks(args)
     investigation = _investigation(args.investigation)
+    if args.smoke:
+        print(f"smoke run: records go to {args.runs_dir}/, and never count as the investigation's runs")
     device = _device("cpu" if args.jobs > 1 or args.executor == "ray" else args.device)
 
-    from battleground.train import sweep  # imports torch: only training needs it
+    from battleground.train import executor, local  # imports torch: only training needs it
     from battleground.train.checkpoint import CheckpointError
     from battleground.train.data import DataError
     from battleground.core.lock import LockHeld
+    from battleground.train.ray_executor import ClusterError  # imports no Ray: that waits for a run on it
 
     try:
         if args.executor == "ray":
@@ -259,16 +322,20 @@ def command_run(args) -> int:
         elif args.jobs > 1:
             from battleground.train import parallel
 
-            done, throughput = parallel.run_parallel(tasks, args.runs_dir, args.jobs, data_dir=args.data_dir,
+            jobs = worker_processes(args.jobs, len(tasks))
+            if jobs < args.jobs:
+                print(f"note: --jobs {args.jobs}: {jobs} worker processes, for {len(tasks)} runs on "
+                      f"{os.cpu_count()} cores")
+            done, throughput = parallel.run_parallel(tasks, args.runs_dir, jobs, data_dir=args.data_dir,
                                                      force=args.force, restart=args.restart)
             print(throughput)
         else:
-            done = sweep.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
+            done = local.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
                                    restart=args.restart, batch=False if args.no_batch else None,
                                    cuda_graphs=args.cuda_graphs)
     except VariantError as error:  # checked before anything trains
         raise Failure(f"{experiments.source_file(investigation.name)}: {error}") from None
-    except (DataError, CheckpointError, LockHeld) as error:
+    except (DataError, CheckpointError, LockHeld, executor.WouldDiscard, ClusterError) as error:
         raise Failure(str(error), status=1) from None
     except records.RecordError as error:
         raise Failure(f"{error}; to train this run again from scratch, use --force", status=1) from None
@@ -293,7 +360,10 @@ def _slots(args) -> tuple[int, str]:
 
     cluster = ray_executor.Cluster(address=args.address, cpus_per_task=args.cpus_per_task,
                                    gpus_per_task=args.gpus_per_task)
-    slots, resources = ray_executor.planned_capacity(cluster)
+    try:
+        slots, resources = ray_executor.planned_capacity(cluster)
+    except ray_executor.ClusterError as error:
+        raise Failure(str(error), status=1) from None
     return slots, f"Ray {'cluster at ' + args.address if args.address else 'local cluster'}: {resources}"
 
 
@@ -306,6 +376,7 @@ def command_plan(args) -> int:
     else:
         device = _device(args.device)
     slots, where = _slots(args)
+    slots = min(slots, max(1, len(tasks)))  # more slots than runs change nothing, and cost memory
     from battleground.train import plan
     from battleground.train.data import DataError
 
@@ -338,6 +409,8 @@ def command_bench(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     args = parser().parse_args(argv)
+    if args.command in ("run", "plan") and args.runs_dir is None:  # smoke records stay out of runs/
+        args.runs_dir = records.SMOKE_RUNS_DIR if args.smoke else "runs"
     try:
         commands = {"list": command_list, "run": command_run, "plan": command_plan, "bench": command_bench}
         return commands[args.command](args)
@@ -347,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     except experiments.DeclarationError as error:  # an experiment module's mistake, with its path
         print(f"battleground: error: {error}", file=sys.stderr)
         return 2
-    except records.RecordError as error:
+    except records.FieldError as error:  # a record, or a split file of runs/splits/, that cannot be used
         print(f"battleground: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

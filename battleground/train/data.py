@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from battleground.core.idx import (  # noqa: F401 - the IDX reader, re-exported 
 )
 
 DATA_DIR_ENV = "BATTLEGROUND_DATA_DIR"
+HUB_CHECK_S = 3  # how long the hub's host may take to accept a connection before we call the machine offline
 HUB_REPOS = {name: spec.hub_repo for name, spec in DATASETS.items()}  # from the catalogue
 CLASSES = 10  # every data set of the catalogue has ten (digit pairs are made from them)
 
@@ -74,11 +77,35 @@ def _check_classes(labels: np.ndarray, what: str) -> None:
 # --- Hugging Face hub ---------------------------------------------------------------------------
 
 
+def hub_unreachable(timeout_s: float = HUB_CHECK_S) -> str | None:
+    """Why the hub cannot be reached (its host does not resolve, or refuses or ignores a
+    connection within ``timeout_s``), or None when it can, or when a proxy stands between (then
+    only the hub client can tell). Without a network the client retries for half a minute."""
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return None
+    url = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "", url.port or (80 if url.scheme == "http" else 443)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as error:
+        return f"{host}:{port}: {error.strerror or error}"
+    return None
+
+
 def load_hub(dataset: str, data_files: dict[str, str] | None = None) -> Arrays:
     """A data set from the Hugging Face hub; ``data_files`` (split -> parquet file) loads local
-    parquet files of the hub's layout instead (an ``image`` and a ``label`` column)."""
+    parquet files of the hub's layout instead (an ``image`` and a ``label`` column). Where the hub
+    cannot be reached, the client reads its cache only (``HF_HUB_OFFLINE``): a data set loaded
+    before still loads, and one that was not fails at once instead of after its retries."""
+    offline = hub_unreachable() if data_files is None else None
+    if offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"  # read when the hub client is imported, below
     import datasets  # imported here: only this source needs it, and it is slow to import
 
+    if offline:  # imported before (another data set of this process): it read the variable then
+        import huggingface_hub.constants
+
+        datasets.config.HF_HUB_OFFLINE = huggingface_hub.constants.HF_HUB_OFFLINE = True
     try:
         if data_files is None:
             loaded, source = datasets.load_dataset(HUB_REPOS[dataset]), f"huggingface:{HUB_REPOS[dataset]}"
@@ -86,6 +113,10 @@ def load_hub(dataset: str, data_files: dict[str, str] | None = None) -> Arrays:
             loaded, source = datasets.load_dataset("parquet", data_files=data_files), "parquet files"
     except Exception as error:  # noqa: BLE001 - network, hub and cache errors come in many types
         where = HUB_REPOS[dataset] if data_files is None else ", ".join(map(str, data_files.values()))
+        if offline:
+            raise DataError(f"{where}: the Hugging Face hub cannot be reached ({offline}) and the data set is not "
+                            f"in its cache; without a network, pass --data-dir DIR or set {DATA_DIR_ENV} to a "
+                            "folder of the four IDX files") from None
         first = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
         raise DataError(f"{where}: cannot load the data set from the Hugging Face hub ({type(error).__name__}: "
                         f"{first}); without a network, pass --data-dir DIR or set {DATA_DIR_ENV} to a folder "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -26,11 +27,11 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from battleground.train import checkpoint, cuda_graph, engines, flops, mlp_epoch, models, problems, provenance
-from battleground.core import records
+from battleground.train import checkpoint, engines, executor, flops, models, problems, provenance
+from battleground.core import catalogue, records
 from battleground.core.config import TrainConfig, format_budget
-from battleground.core.records import encode_classes
 from battleground.train.data import Splits
+from battleground.train.engines.autograd import training_step  # the reference step; FLOPs are counted on it
 from battleground.train.problems import Evaluation
 from battleground.core.spec import Task
 
@@ -54,8 +55,8 @@ class RunState:
     order: torch.Generator  # draws each epoch's batch order, on the training device
     step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # one SGD step on a batch -> its loss
     engine: str = engines.autograd.name  # the engine that trains it (battleground.train.engines)
-    whole_epoch: mlp_epoch.ScriptedEpoch | None = None  # the step's loop in TorchScript, where it applies
-    cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.train.cuda_graph)
+    whole_epoch: engines.torchscript_epoch.ScriptedEpoch | None = None  # the step's loop in TorchScript, where it applies
+    cuda_graphs: bool = False  # replay the step as a CUDA graph (battleground.train.engines.cuda_graphs)
     graphed: dict = field(default_factory=dict)  # (id of the training images, lr) -> captured epoch
     epoch: int = 0  # epochs completed
     record: dict = field(default_factory=dict)  # the run record so far
@@ -116,7 +117,7 @@ def make_step(model: nn.Module, optimizer: torch.optim.Optimizer, config: TrainC
               fast: bool = True, problem: problems.Problem | None = None) -> Callable[..., torch.Tensor]:
     """The training step of the engine :func:`engines.select` picks for ``model`` on its device
     (autograd's unless ``fast``), on ``problem``'s loss (default: the config's): the hand-written
-    step where it supports the model, bit for bit autograd's (``battleground.train.hand_step``)."""
+    step where it supports the model, bit for bit autograd's (``battleground.train.engines.hand_step``)."""
     device = next(model.parameters()).device
     return _build(engines.select(model, config, device, fast), model, optimizer, config, problem).step
 
@@ -129,8 +130,8 @@ def _build(engine, model: nn.Module, optimizer: torch.optim.Optimizer, config: T
 
 def place(model: nn.Module, device: torch.device) -> nn.Module:
     """``model`` on ``device``; a conv net on a CPU in channels-last layout, where oneDNN's
-    convolution backward runs faster (most of all for LeNet5's one-channel first layer; a
-    LeNet5 step took ~1.4x less time in it on 2 cores, see ``battleground bench``)."""
+    convolution backward runs faster (most of all for LeNet5's one-channel first layer; the
+    ``contiguous`` contender of ``battleground bench`` measures what it buys)."""
     model = model.to(device)
     convolutional = any(isinstance(layer, nn.Conv2d) for layer in model.modules())
     return model.to(memory_format=torch.channels_last) if device.type == "cpu" and convolutional else model
@@ -152,16 +153,6 @@ def init_state(task: Task, device: torch.device, fast: bool = True, cuda_graphs:
     trainer = _build(engine, model, optimizer, task.config, problem)
     return RunState(model=model, optimizer=optimizer, order=order, step=trainer.step, engine=engine.name,
                     whole_epoch=trainer.whole_epoch, cuda_graphs=trainer.cuda_graphs, problem=problem)
-
-
-def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y, **extras) -> torch.Tensor:
-    """One optimizer step on a batch (``extras``: the problem's further targets, e.g. the digits
-    of pairs); returns the batch's mean loss as a device tensor (no host sync)."""
-    optimizer.zero_grad(set_to_none=True)
-    loss = loss_fn(model(x), y, **extras)
-    loss.backward()
-    optimizer.step()
-    return loss.detach()
 
 
 def train_epoch(state: RunState, splits: Splits, config: TrainConfig) -> float:
@@ -188,7 +179,7 @@ def train_epoch(state: RunState, splits: Splits, config: TrainConfig) -> float:
     return (total / n).item()  # the epoch's one host sync
 
 
-def _graphed_epoch(state: RunState, splits: Splits, size: int) -> cuda_graph.GraphedEpoch | None:
+def _graphed_epoch(state: RunState, splits: Splits, size: int) -> engines.cuda_graphs.GraphedEpoch | None:
     """The run's captured step on these training images, captured on first use."""
     if not state.cuda_graphs or len(splits.train_y) < size:
         return None
@@ -196,14 +187,14 @@ def _graphed_epoch(state: RunState, splits: Splits, size: int) -> cuda_graph.Gra
     # with: a schedule's new rate takes a new capture (only the latest is kept).
     key = (id(splits.train_x), state.optimizer.param_groups[0]["lr"])
     if key not in state.graphed:
-        state.graphed = {key: cuda_graph.capture(state.model, state.step, splits.train_x, splits.train_y, size)}
+        state.graphed = {key: engines.cuda_graphs.capture(state.model, state.step, splits.train_x, splits.train_y, size)}
     return state.graphed[key]
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, config: TrainConfig,
              problem: problems.Problem | None = None, **extras) -> Evaluation:
-    """Mean loss, accuracy and predicted-class counts over all of ``x``, in a few large batches,
-    on ``problem`` (default: the config's)."""
+    """Mean loss, the problem's metrics and predicted-class counts over all of ``x``, in a few
+    large batches, on ``problem`` (default: the config's)."""
     problem = problem or problems.for_config(config)
     return problem.evaluate(model, {"x": x, "y": y, **extras})
 
@@ -250,8 +241,10 @@ def _now() -> str:
 
 
 def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlops,
-               timed_epoch_s: float | None, epochs_planned: int, device: torch.device) -> dict:
-    """The record of a run that has not finished an epoch yet."""
+               timed_epoch_s: float | None, epochs_planned: int, device: torch.device,
+               trained_by: dict = executor.LOCAL) -> dict:
+    """The record of a run that has not finished an epoch yet; ``trained_by``: the executor's
+    description (:func:`battleground.train.executor.describe`)."""
     n_train = len(splits.train_y)
     memory, operations = models.footprint(state.model, state.problem.shape["input_shape"])
     return {
@@ -281,14 +274,15 @@ def new_record(task: Task, splits: Splits, state: RunState, step: flops.StepFlop
         },
         "timed_epoch_s": timed_epoch_s,
         "epochs_planned": epochs_planned,
-        "environment": provenance.environment(device),
+        "environment": provenance.environment(device, trained_by),
         "started": _now(),
         "finished": None,
         # the problem's further metrics as columns val_<metric>, after the standard ones
         "epochs": {name: [] for name in records.EPOCH_COLUMNS + state.problem.columns},
         "val_prediction_counts": None,
-        "test_accuracy": None,
-        "predictions": None,  # the final model's class of every val and test input, once complete
+        f"test_{state.problem.metrics[0]}": None,  # the headline metric on the test images, once complete
+        "predictions": None,  # the final model's prediction of every val and test input, once complete
+        **({"smoke": True} if task.smoke else {}),  # absent from a real run's record
     }
 
 
@@ -298,7 +292,6 @@ def _append_epoch(record: dict, epoch: int, train_loss: float, seconds: float, v
         "epoch": epoch,
         "train_loss": train_loss,
         "val_loss": val.loss,
-        "val_accuracy": val.accuracy,
         "seconds": seconds,
         # The profiler's count, as the published battleground; scale by
         # flops.per_step_complete / per_step_profiler for the complete count.
@@ -317,15 +310,12 @@ def save_checkpoint(path: Path, state: RunState, epochs_planned: int) -> None:
                     scheduler=state.scheduler)
 
 
-def _resume(path: Path, state: RunState, task: Task) -> int:
-    """Load the checkpoint at ``path`` into ``state`` (its schedule too); returns the planned
-    epoch count."""
+def _resume(path: Path, state: RunState, task: Task, splits: Splits, record_path: Path) -> int:
+    """Load the checkpoint at ``path`` into ``state`` (its schedule too), once it is known to be
+    this run's (:func:`check_identity`); returns the planned epoch count."""
     saved = checkpoint.load(path)
     record = saved["record"]
-    wanted = {"variant": task.variant.name, "seed": task.seed, "config": task.config.as_dict()}
-    found = {key: record[key] for key in wanted}
-    if found != wanted:  # resuming under other settings would record a run that never happened
-        raise checkpoint.CheckpointError(path, f"it belongs to another run or configuration ({found})")
+    check_identity(path, saved, task, splits, record_path)
     try:
         state.model.load_state_dict(saved["model"])
         state.optimizer.load_state_dict(saved["optimizer"])
@@ -340,6 +330,41 @@ def _resume(path: Path, state: RunState, task: Task) -> int:
         raise checkpoint.CheckpointError(path, f"its state does not fit this model ({error})") from None
     state.epoch, state.record = saved["epoch"], record
     return saved["epochs_planned"]
+
+
+def check_identity(path: Path, saved: dict, task: Task, splits: Splits, record_path: Path) -> None:
+    """Refuse a checkpoint that another run wrote: it must name this run (investigation, variant,
+    model, seed, settings, data, planned epochs), hold as many epochs as it says, and belong to
+    the record beside it (the same start, no epoch ahead of it). Resuming anything else would
+    record epochs that this run never trained."""
+    record = saved["record"]
+    wanted = {"investigation": task.investigation, "variant": task.variant.name, "seed": task.seed,
+              "config": task.config.as_dict(), "model.params": models.full_params(task.variant),
+              "data.images": [len(splits.train_y), len(splits.val_y), len(splits.test_y)],
+              "smoke": task.smoke}
+    data = record.get("data") if isinstance(record.get("data"), dict) else {}
+    found = {"investigation": record["investigation"], "variant": record["variant"], "seed": record["seed"],
+             "config": record["config"], "model.params": record["model"]["params"],
+             "data.images": [data.get(f"{split}_images") for split in ("train", "val", "test")],
+             "smoke": records.is_smoke(record)}
+    differs = [key for key in wanted if json.dumps(found[key], sort_keys=True) != json.dumps(wanted[key], sort_keys=True)]
+    if differs:  # resuming under other settings would record a run that never happened
+        shown = {key: found[key] for key in differs}
+        raise checkpoint.CheckpointError(path, f"it belongs to another run or configuration ({shown})")
+    epoch, planned = saved["epoch"], saved["epochs_planned"]
+    if not (isinstance(epoch, int) and isinstance(planned, int) and 0 <= epoch <= planned
+            and epoch == len(record["epochs"]["epoch"])
+            and (task.config.epochs is None or planned == task.config.epochs)):
+        raise checkpoint.CheckpointError(path, f"its epochs do not add up (epoch {epoch!r} of {planned!r}, "
+                                         f"{len(record['epochs']['epoch'])} recorded)")
+    try:
+        beside = records.load_record(record_path)
+    except (FileNotFoundError, records.RecordError):
+        return  # killed before the first record, or a record cut short: the checkpoint is the truth
+    if beside.get("started") != record.get("started") or len(beside["epochs"]["epoch"]) > epoch:
+        raise checkpoint.CheckpointError(path, f"it was not written by the run of {record_path.name} (that run "
+                                         f"started {beside.get('started')} and recorded {len(beside['epochs']['epoch'])} "
+                                         f"epochs; the checkpoint's started {record.get('started')}, at epoch {epoch})")
 
 
 def record_epoch(state: RunState, path: Path, splits: Splits, config: TrainConfig,
@@ -362,15 +387,20 @@ def end_run(state: RunState, path: Path, splits: Splits, config: TrainConfig) ->
     if state.record["status"] == "running":
         val = state.problem.evaluate(state.model, splits.part("val"), predictions=True)
         test = state.problem.evaluate(state.model, splits.part("test"), predictions=True)
-        state.record.update(status="complete", test_accuracy=test.accuracy, finished=_now(),
-                            predictions={"val": encode_classes(val.predictions),
-                                         "test": encode_classes(test.predictions)})
+        dtype = catalogue.PREDICTIONS[state.problem.declared.predicts]
+        state.record.update({f"test_{state.problem.metrics[0]}": test.headline}, status="complete", finished=_now(),
+                            predictions=records.encode_predictions(val.predictions, test.predictions, dtype))
         records.write_record(path, state.record)
 
 
+def shown_metric(members: list[Member]) -> str:
+    """The headline metric's name the progress bar shows: ``accuracy``, ``mae``."""
+    return members[0].state.problem.metrics[0]
+
+
 def interrupt_run(state: RunState, path: Path) -> None:
-    state.record.update(status="interrupted", finished=_now())
-    records.write_record(path, state.record)
+    if executor.mark_interrupted(state.record):
+        records.write_record(path, state.record)
 
 
 @dataclass
@@ -427,7 +457,8 @@ def run_epochs(members: list[Member], splits: Splits, epochs: int, train_epochs:
                                          before_write=functools.partial(save_checkpoint, member.saved, state, epochs))
                     report(state.record)
                 if shown is not None:
-                    bar.set_postfix(val_acc=f"{shown.accuracy:.4f}", train_loss=f"{min(losses):.4f}", refresh=False)
+                    headline = "n/a" if shown.headline is None else f"{shown.headline:.4f}"
+                    bar.set_postfix({f"val_{shown_metric(members)}": headline}, train_loss=f"{min(losses):.4f}", refresh=False)
                 bar.update()
     except KeyboardInterrupt:
         for member in members:
@@ -443,7 +474,8 @@ def run_epochs(members: list[Member], splits: Splits, epochs: int, train_epochs:
 
 def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str, progress: bool = True,
           resume: bool = True, fast: bool = True, cuda_graphs: bool = False,
-          report: Callable[[dict], None] | None = None) -> dict:
+          report: Callable[[dict], None] | None = None, log: Callable[[str], None] | None = None,
+          trained_by: dict = executor.LOCAL) -> dict:
     """Train ``task`` on ``splits`` and return its record, written to ``runs_dir`` after every epoch.
 
     Without ``task.config.epochs``, one timed epoch sets the epoch count (``floor(budget / epoch
@@ -456,17 +488,20 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
     run ends with the record an uninterrupted run would have written (timings aside).
     ``fast=False`` trains with autograd's step where the hand-written one would apply; the
     record is the same. ``cuda_graphs`` replays each step as a CUDA graph on a CUDA device.
-    ``report`` is given the record each time it is written (see :func:`run_epochs`).
+    ``report`` is given the record each time it is written (see :func:`run_epochs`). A resume
+    is said through ``log`` (default: above the progress bar) and added to the record's
+    ``resumed`` list. ``trained_by``: the executor's description, for a fresh record.
     """
     config = task.config
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
     saved = checkpoint.checkpoint_path(path)
     if resume and saved.exists():
         state = init_state(task, device, fast, cuda_graphs)
-        epochs = _resume(saved, state, task)
+        epochs = _resume(saved, state, task, splits, path)
         state.record.setdefault("engine", state.engine)  # a checkpoint written before records named their engine
-        if progress:
-            tqdm.write(f"{task.variant.name} seed {task.seed}: resuming after epoch {state.epoch} of {epochs}")
+        # Said every time, and kept in the record: a resumed run's epochs came from more than one process.
+        state.record["resumed"] = [*state.record.get("resumed", []), {"epoch": state.epoch, "at": _now()}]
+        (log or tqdm.write)(f"resuming {task.variant.name} seed {task.seed} from epoch {state.epoch} of {epochs}")
         records.write_record(path, state.record)
         member = Member(task, state, path, saved)
     else:
@@ -474,7 +509,7 @@ def train(task: Task, splits: Splits, device: torch.device, runs_dir: Path | str
         state = init_state(task, device, fast, cuda_graphs)
         attach_schedule(state, config, epochs)
         step = measure_flops(state.model, splits, config)
-        state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device)
+        state.record = new_record(task, splits, state, step, timed_epoch_s, epochs, device, trained_by)
         member = Member(task, state, path, saved)
         start([member], epochs)
     return run_epochs([member], splits, epochs, lambda: [train_epoch(state, splits, config)],

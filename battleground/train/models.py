@@ -124,7 +124,8 @@ class ConvNet(nn.Module):
     conv 3 x 3 to 8 channels, conv 5 x 5 to 16, conv 5 x 5 to 16 (no padding, no pooling: 14 ->
     12 -> 8 -> 4), each followed by batch normalisation if asked and the activation; then either a
     linear layer (``convs=3``) or a fourth convolution whose kernel covers what is left and whose
-    channels are the classes (``convs=4``)."""
+    channels are the classes (``convs=4``). The two are one network: the same weights in another
+    shape, from the same initial draws (``tests/test_equivalence.py``); only rounding parts them."""
 
     chain = True  # forward runs the layers in order
 

@@ -2,15 +2,20 @@
 
 Networks of different shapes cannot be batched into one model, so a zoo of them trains fastest on
 a CPU as many independent processes, each on one core. Each worker runs the local executor
-(:func:`battleground.train.sweep.run_local`) on a few tasks at a time: it loads the data once per
-chunk, skips finished runs, resumes interrupted ones and locks each run while it trains, so two
-``battleground run --jobs`` on one machine share the work instead of repeating it.
+(:func:`battleground.train.local.run_local`) on a few tasks at a time: it loads the data once per
+chunk, and through :mod:`battleground.train.executor` skips finished runs and locks each run while
+it trains, so two ``battleground run --jobs`` on one machine share the work instead of repeating it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +23,7 @@ from typing import Callable
 
 from battleground.core.spec import Task
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 CHUNK = 8  # tasks a worker takes at once: one data load each, small enough to keep the workers even
 
 
@@ -36,29 +42,53 @@ class Throughput:
                 f"{self.per_hour:.0f} runs per hour")
 
 
-def _one_thread(jobs: int) -> None:
+def _end_with(driver: int) -> None:
+    """End this worker when its driver ends, however it ends: a SIGKILLed driver cannot tell its
+    workers to stop, and orphans would go on training (and holding their runs' locks). Linux
+    delivers a signal on the parent's death (prctl PR_SET_PDEATHSIG); elsewhere a watchdog thread
+    looks for a new parent every second."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform.startswith("linux") else None
+    if libc is not None and libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0:
+        if os.getppid() != driver:  # the driver died before the request was made
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="driver-watchdog").start()
+
+
+def _one_thread(driver: int) -> None:
+    _end_with(driver)
     # Set before torch starts its thread pools: N processes of one thread each use N cores without
     # oversubscribing them.
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
     import torch
 
-    from battleground.train import provenance
-
-    provenance.EXECUTOR = {"name": "local", "processes": jobs}
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
 
 
 def _work(args: tuple) -> list[tuple[int, dict, bool]]:
     """Train one chunk; ``(position, record, trained here)`` for each of its tasks."""
-    from battleground.train import sweep
+    from battleground.train import executor, local
 
-    positions, tasks, runs_dir, data_dir, force, restart = args
-    finished = [not force and sweep.existing_finished(t, runs_dir, not restart, log=lambda _: None) is not None
+    positions, tasks, runs_dir, data_dir, force, restart, jobs = args
+    finished = [not force and executor.existing_finished(t, runs_dir, not restart, log=lambda _: None) is not None
                 for t in tasks]
-    done = sweep.run_local(tasks, _device(), runs_dir, data_dir=data_dir, force=force, restart=restart,
-                           progress=False, log=lambda _: None, batch=False)
+    done = local.run_local(tasks, _device(), runs_dir, data_dir=data_dir, force=force, restart=restart,
+                           progress=False, log=_worker_log, batch=False,
+                           trained_by=executor.describe("local", processes=jobs))
     return [(i, record, not skipped) for i, record, skipped in zip(positions, done, finished)]
+
+
+def _worker_log(line: str) -> None:
+    """A worker says its notes and resumes; the driver says which runs were skipped or finished."""
+    if not line.startswith("skipping "):
+        print(line, flush=True)
 
 
 def _device():
@@ -72,14 +102,18 @@ def run_parallel(tasks: list[Task], runs_dir: Path | str, jobs: int, data_dir: P
                  log: Callable[[str], None] = print) -> tuple[list[dict], Throughput]:
     """Train ``tasks`` on the CPU in ``jobs`` worker processes of one thread each; returns their
     records in task order and the throughput of the runs trained here."""
+    from battleground.train import executor
+
+    executor.check_nothing_lost(tasks, runs_dir, force, restart)  # before any worker starts
+    jobs = max(1, min(jobs, len(tasks)))  # a worker without a task would only load torch
     size = max(1, min(CHUNK, -(-len(tasks) // jobs)))  # a short sweep still spreads over every worker
     chunks = [(list(range(start, min(start + size, len(tasks)))), tasks[start:start + size],
-               str(runs_dir), data_dir, force, restart) for start in range(0, len(tasks), size)]
+               str(runs_dir), data_dir, force, restart, jobs) for start in range(0, len(tasks), size)]
     records: dict[int, dict] = {}
     trained = 0
     begun = time.perf_counter()
     # spawn: a fresh interpreter per worker, so each sets its thread count before torch loads
-    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_one_thread, initargs=(jobs,)) as pool:
+    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_one_thread, initargs=(os.getpid(),)) as pool:
         for results in pool.imap_unordered(_work, chunks):
             for i, record, fresh in results:
                 records[i] = record

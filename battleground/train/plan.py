@@ -1,13 +1,16 @@
 """``battleground plan``: what a sweep has left to do and what it will cost, before anything runs.
 
-Each selected run is done (complete or diverged), partial (a record that stopped mid-way) or
-missing. The cost of the rest comes from one timed epoch of each model shape on this machine's
+Each selected run is done (complete or diverged), short (complete, but with fewer epochs than
+``--epochs`` now asks: a run to continue or train again), partial (a record that stopped mid-way)
+or missing. The cost of the rest comes from one timed epoch of each model shape on this machine's
 device (on at most :data:`TIMED_IMAGES` training images, scaled to the run's), plus one timed
 validation; or, with a ``bench`` file (``battleground bench``, perhaps run on another machine),
 from its trainer's seconds per epoch of the family's benchmarked model, scaled by the FLOPs of a
 training step. A run with a budget takes its budget plus its timing epoch; one with fixed epochs
-takes them all. The wall time is the longest-first schedule of the runs over the slots: the local
-executor's ``--jobs`` processes, or the Ray cluster's concurrent tasks.
+takes the epochs it lacks (a short run is costed as its continuation, and the plan says how much
+more training the short runs again would take). The wall time is the longest-first schedule of
+the runs over the slots: the local executor's ``--jobs`` processes, or the Ray cluster's
+concurrent tasks.
 """
 
 from __future__ import annotations
@@ -43,13 +46,18 @@ class Cost:
 @dataclass(frozen=True)
 class Planned:
     task: Task
-    state: str  # done, partial or missing
+    state: str  # done, short, partial or missing
     epochs_done: int
     seconds: float  # the run's remaining wall time on one slot (0 when done)
 
 
+STATES = ("done", "short", "partial", "missing")
+
+
 def state_of(task: Task, runs_dir: Path | str) -> tuple[str, int]:
-    """``(done|partial|missing, epochs recorded)`` of ``task``'s record in ``runs_dir``."""
+    """``(done|short|partial|missing, epochs recorded)`` of ``task``'s record in ``runs_dir``: a
+    complete record with fewer epochs than ``task.config.epochs`` is short (a budget run, or a
+    diverged one, which stopped where training can tell no more, is done)."""
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
     if not path.exists():
         return "missing", 0
@@ -57,7 +65,11 @@ def state_of(task: Task, runs_dir: Path | str) -> tuple[str, int]:
         record = records.load_record(path)
     except records.RecordError:
         return "partial", 0  # unreadable: a re-run resumes from the checkpoint or trains afresh
+    if records.is_smoke(record) != task.smoke:  # a smoke run's record stands for no real run
+        return "missing", 0
     epochs = len(record["epochs"]["epoch"])
+    if record["status"] == "complete" and task.config.epochs is not None and epochs < task.config.epochs:
+        return "short", epochs
     return ("done" if record["status"] in ("complete", "diverged") else "partial"), epochs
 
 
@@ -152,6 +164,12 @@ def makespan(seconds: list[float], slots: int) -> float:
     return max(free)
 
 
+def _span(numbers: list[int]) -> str:
+    """``10`` or ``10-20``: the range of some epoch counts."""
+    low, high = min(numbers), max(numbers)
+    return f"{low}" if low == high else f"{low}-{high}"
+
+
 def _hours(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
@@ -166,8 +184,13 @@ def plan(tasks: list[Task], runs_dir: Path | str, device: torch.device, slots: i
     """Print the plan of ``tasks``; returns each run's state and remaining seconds."""
     bench = json.loads(Path(bench_path).read_text(encoding="utf-8")) if bench_path else None
     states = [state_of(task, runs_dir) for task in tasks]
-    counts = {name: sum(state == name for state, _ in states) for name in ("done", "partial", "missing")}
-    log(f"{len(tasks)} runs declared: {counts['done']} done, {counts['partial']} partial, {counts['missing']} missing")
+    counts = {name: sum(state == name for state, _ in states) for name in STATES}
+    log(f"{len(tasks)} runs declared: " + ", ".join(f"{counts[name]} {name}" for name in STATES))
+    short = [epochs for state, epochs in states if state == "short"]
+    if short:
+        wanted = sorted({task.config.epochs for task, (state, _) in zip(tasks, states) if state == "short"})
+        log(f"short: {len(short)} complete runs have {_span(short)} epochs of the {_span(wanted)} asked "
+            "(continue them, or train them again)")
     costs: dict[tuple, Cost] = {}
     arrays: dict = {}
     planned = []
@@ -188,7 +211,13 @@ def plan(tasks: list[Task], runs_dir: Path | str, device: torch.device, slots: i
     todo = [p.seconds for p in planned if p.state != "done"]
     if todo:
         device_s = sum(todo)
-        log(f"left: {len(todo)} runs, {device_s / 3600:.2f} slot-hours ({_hours(device_s / len(todo))} a run on average)")
+        log(f"left: {len(todo)} runs, {device_s / 3600:.2f} slot-hours "
+            f"({_hours(device_s / len(todo))} a run on average)")
+        if short:
+            rerun_s = sum(run_seconds(p.task, costs[shape_key(p.task)], 0) - p.seconds
+                          for p in planned if p.state == "short")
+            log(f"  short runs costed as continuations; training them again instead adds "
+                f"{rerun_s / 3600:.2f} slot-hours")
         log(f"wall time: about {_hours(makespan(todo, slots))} on {slots} slot{'s' if slots != 1 else ''} ({where})")
     else:
         log("nothing left to train")

@@ -21,8 +21,14 @@ number of classes, so the run loop trains any of them the same way.
 A model's output is its logits, or a dict whose ``"logits"`` are the main task's and whose other
 entries feed the auxiliary loss and metrics.
 
-Metrics: accuracy first; every further metric (``digit_accuracy``) is a per-epoch value the run
-record keeps as the epoch column ``val_<metric>`` (null where a model cannot give it).
+Metrics are the catalogue's (``catalogue.Problem.metrics``, declared once for both sides): each is a
+per-epoch value the run record keeps as the epoch column ``val_<metric>`` (null where a model
+cannot give it), the first also tested as ``test_<metric>``. A problem computes them from the
+model's outputs (:meth:`Problem.measure`); only a :class:`Classification` takes an argmax.
+
+A problem declared outside the package (an experiment module) subclasses :class:`Problem` (or
+:class:`OneImage`, for one image's input) and names that class through its catalogue entry's
+``trainer``; :func:`for_config` finds it there.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from battleground.core import catalogue
+from battleground.core import catalogue, records
 from battleground.core.config import TrainConfig
 from battleground.train import data
 
@@ -46,10 +52,14 @@ PAIR_SEED_OFFSET = {"train": 1, "val": 2, "test": 3}  # each split's pairs from 
 @dataclass(frozen=True)
 class Evaluation:
     loss: float
-    accuracy: float
-    prediction_counts: list[int]  # how often each class was predicted
-    metrics: dict[str, float | None]  # the problem's further metrics, by name
-    predictions: np.ndarray | None = None  # the predicted class of every input (uint8), when asked
+    metrics: dict[str, float | None]  # every metric the problem declares, by name, headline first
+    prediction_counts: list[int] | None  # how often each class was predicted; None: not a classifier
+    predictions: np.ndarray | None = None  # every input's prediction (catalogue.PREDICTIONS' dtype), when asked
+
+    @property
+    def headline(self) -> float | None:
+        """The problem's first metric: what the progress bar and ``test_<metric>`` show."""
+        return next(iter(self.metrics.values()))
 
 
 def logits_of(output) -> torch.Tensor:
@@ -58,19 +68,31 @@ def logits_of(output) -> torch.Tensor:
 
 
 class Problem:
-    """A problem: its splits, loss, metrics and classes. Subclasses set :attr:`metrics` and
-    implement :meth:`draw_splits` and :meth:`loss`."""
+    """A problem: its splits, loss, metrics and outputs. Subclasses set :attr:`name` (the
+    catalogue's problem: its metrics are declared there) and implement :meth:`draw_splits`,
+    :meth:`loss`, :meth:`predict` and :meth:`measure`."""
 
     name: str = ""
-    metrics: tuple[str, ...] = ()  # further metrics beyond accuracy, each an epoch column val_<name>
 
     def __init__(self, config: TrainConfig):
         self.config = config
         self.dataset = catalogue.DATASETS[config.dataset]
+        self.declared = catalogue.PROBLEMS[self.name]  # its metrics and what it predicts
 
     @property
-    def classes(self) -> int:
-        return self.dataset.classes
+    def metrics(self) -> tuple[str, ...]:
+        """The names of the metrics the catalogue declares for this problem, headline first."""
+        return tuple(m.name for m in self.declared.metrics)
+
+    @property
+    def classes(self) -> int | None:
+        """The classes it predicts (the record's ``classes``); None for a problem that predicts a value."""
+        return self.dataset.classes if self.declared.classifies else None
+
+    @property
+    def outputs(self) -> int:
+        """How many numbers the model gives per input: one per class, or one value."""
+        return self.classes or 1
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -85,12 +107,12 @@ class Problem:
     @property
     def shape(self) -> dict:
         """What a model takes from its problem (``battleground.train.models.build``)."""
-        return {"input_shape": self.input_shape, "classes": self.classes, "digit_classes": self.dataset.classes}
+        return {"input_shape": self.input_shape, "classes": self.outputs, "digit_classes": self.dataset.classes}
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """The extra epoch columns of this problem's records."""
-        return tuple(f"val_{name}" for name in self.metrics)
+        """The metric epoch columns of this problem's records, ``val_<metric>``."""
+        return tuple(m.column for m in self.declared.metrics)
 
     def make_splits(self, arrays: data.Arrays, device: torch.device | str, seed: int | None = None) -> data.Splits:
         """The problem's train, validation and test parts on ``device``, images downsampled as the
@@ -106,52 +128,81 @@ class Problem:
     def loss(self, output, y: torch.Tensor, reduction: str = "mean", **extras) -> torch.Tensor:
         raise NotImplementedError
 
-    def extra_metrics(self, outputs: list, part: dict[str, torch.Tensor]) -> dict[str, float | None]:
-        return {}
+    def predict(self, output) -> torch.Tensor:
+        """Each input's prediction from one batch's model output: a class, or a value."""
+        raise NotImplementedError
+
+    def measure(self, outputs: list, predicted: torch.Tensor, part: dict[str, torch.Tensor]) -> dict[str, float | None]:
+        """Every declared metric (by name) over all of ``part`` from the model's ``outputs`` (one per
+        batch) and their concatenated :meth:`predict`-ions."""
+        raise NotImplementedError
+
+    def prediction_counts(self, predicted: torch.Tensor) -> list[int] | None:
+        """How often each class was predicted (the record's ``val_prediction_counts``); None for a
+        problem that predicts values."""
+        if not self.declared.classifies:
+            return None
+        return torch.bincount(predicted, minlength=self.classes).tolist()
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, part: dict[str, torch.Tensor], predictions: bool = False) -> Evaluation:
-        """Mean loss, accuracy, predicted-class counts and further metrics over all of ``part``
-        (``x``, ``y`` and extras), in a few large batches; with ``predictions``, every input's
-        predicted class too."""
+        """Mean loss, the declared metrics and predicted-class counts over all of ``part`` (``x``,
+        ``y`` and extras), in a few large batches; with ``predictions``, every input's prediction
+        too, in the dtype a record keeps it in (``catalogue.PREDICTIONS``)."""
         model.eval()
         x, y = part["x"], part["y"]
         loss_sum = torch.zeros((), device=x.device)
-        counts = torch.zeros(self.classes, dtype=torch.long, device=x.device)
-        correct = torch.zeros((), dtype=torch.long, device=x.device)
         outputs, predicted = [], []
         for start in range(0, len(y), EVAL_BATCH):
             batch = {name: tensor[start : start + EVAL_BATCH] for name, tensor in part.items()}
             output = model(batch.pop("x"))
             loss_sum += self.loss(output, batch.pop("y"), reduction="sum", **batch)
-            classes = logits_of(output).argmax(dim=1)
-            correct += (classes == y[start : start + EVAL_BATCH]).sum()
-            counts += torch.bincount(classes, minlength=self.classes)
             outputs.append(output)
-            predicted.append(classes)
+            predicted.append(self.predict(output))
+        predicted = torch.cat(predicted)
+        metrics = self.measure(outputs, predicted, part)
+        missing = set(self.metrics) ^ set(metrics)
+        if missing:  # a record column with no value, or a value with no column: the problem's mistake
+            raise ValueError(f"problem {self.name}: measure() must give exactly its declared metrics "
+                             f"{', '.join(self.metrics)}; differs in {', '.join(sorted(missing))}")
+        dtype = records.PREDICTION_DTYPES[catalogue.PREDICTIONS[self.declared.predicts]]
         return Evaluation(
-            loss=loss_sum.item() / len(y), accuracy=correct.item() / len(y), prediction_counts=counts.tolist(),
-            metrics=self.extra_metrics(outputs, part),
-            predictions=torch.cat(predicted).to(torch.uint8).cpu().numpy() if predictions else None)
+            loss=loss_sum.item() / len(y), metrics={name: metrics[name] for name in self.metrics},
+            prediction_counts=self.prediction_counts(predicted),
+            predictions=predicted.cpu().numpy().astype(dtype) if predictions else None)
 
 
-class Classify(Problem):
-    """The class of one image."""
+class Classification(Problem):
+    """A problem whose model gives one logit per class: it predicts the argmax, and its headline
+    metric is accuracy."""
 
-    name = "classify"
+    def predict(self, output):
+        return logits_of(output).argmax(dim=1)
+
+    def measure(self, outputs, predicted, part):
+        return {"accuracy": (predicted == part["y"]).sum().item() / len(predicted)}  # exact, as a double
+
+
+class OneImage(Problem):
+    """A problem on one image at a time, with the data set's train, validation and test parts."""
 
     def draw_splits(self, arrays, device, seed):
         return data.make_splits(arrays, self.config, device)
+
+
+class Classify(OneImage, Classification):
+    """The class of one image."""
+
+    name = "classify"
 
     def loss(self, output, y, reduction="mean", **extras):
         return F.cross_entropy(logits_of(output), y, reduction=reduction)
 
 
-class DigitPairs(Problem):
+class DigitPairs(Classification):
     """Which of two digits is greater; an auxiliary loss may teach each digit too."""
 
     name = "digit-pairs"
-    metrics = ("digit_accuracy",)  # of both images' digits, from the model's digit logits; null without them
 
     @property
     def classes(self) -> int:
@@ -203,16 +254,31 @@ class DigitPairs(Problem):
         # Per pair: the mean of its two digits' losses, so aux_weight=1 weighs a digit as the main task.
         return main + weight * (aux / 2 if reduction == "sum" else aux)
 
-    def extra_metrics(self, outputs, part):
+    def measure(self, outputs, predicted, part):
+        found = super().measure(outputs, predicted, part)
+        # of both images' digits, from the model's digit logits; null without them
         if not all(isinstance(o, dict) and "digits" in o for o in outputs):
-            return {"digit_accuracy": None}
-        predicted = torch.cat([o["digits"].argmax(dim=2) for o in outputs])
-        return {"digit_accuracy": (predicted == part["digits"]).float().mean().item()}
+            return {**found, "digit_accuracy": None}
+        digits = torch.cat([o["digits"].argmax(dim=2) for o in outputs])
+        return {**found, "digit_accuracy": (digits == part["digits"]).float().mean().item()}
 
 
 PROBLEMS: dict[str, Callable[[TrainConfig], Problem]] = {"classify": Classify, "digit-pairs": DigitPairs}
 
 
+def problem_class(name: str) -> type[Problem]:
+    """The torch-side class of the catalogue's problem ``name``: a built-in one's, or the one its
+    declaration's ``trainer`` returns (a problem declared in an experiment module)."""
+    if name in PROBLEMS:
+        return PROBLEMS[name]
+    declared = catalogue.PROBLEMS[name]
+    found = declared.trainer() if declared.trainer is not None else None
+    if not (isinstance(found, type) and issubclass(found, Problem) and found.name == name):
+        raise TypeError(f"problem {name!r}: its trainer must return a subclass of "
+                        f"battleground.train.problems.Problem with name = {name!r}, found {found!r}")
+    return found
+
+
 def for_config(config: TrainConfig) -> Problem:
     """The problem ``config`` names (``config.problem``), on its data set."""
-    return PROBLEMS[config.problem](config)
+    return problem_class(config.problem)(config)

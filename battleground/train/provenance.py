@@ -13,10 +13,6 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: battleground/ and experiments/
 SOURCE_FOLDERS = ("battleground", "experiments")
 
-# What trains this process's runs, for their records: the executor that started the process sets it
-# (battleground.train.parallel: worker processes; battleground.train.ray_executor stamps its own).
-EXECUTOR: dict = {"name": "local"}
-
 
 def _git(*args: str) -> str:
     return subprocess.run(
@@ -72,8 +68,9 @@ def tf32() -> dict:
     return {"matmul": torch.backends.cuda.matmul.allow_tf32, "convolution": torch.backends.cudnn.allow_tf32}
 
 
-def environment(device: torch.device) -> dict:
-    """The provenance block of a run record."""
+def environment(device: torch.device, executor: dict | None = None) -> dict:
+    """The provenance block of a run record; ``executor``: what trained it
+    (:func:`battleground.train.executor.describe`), absent from a measurement's."""
     block = {
         "device": device_name(device),
         "torch": str(torch.__version__),  # a str subclass otherwise
@@ -81,8 +78,9 @@ def environment(device: torch.device) -> dict:
         "numpy": np.__version__,
         "platform": platform.platform(),
         "code_version": code_version(),
-        "executor": dict(EXECUTOR),
     }
+    if executor is not None:
+        block["executor"] = dict(executor)
     if device.type == "cuda":
         block["tf32"] = tf32()
     return block

@@ -3,21 +3,17 @@
 // seconds), the y scale (linear or "nines", -log2(1 - accuracy)), the seed (one, or all as a
 // min–max band around the median) and, in a faceted chart, the view (e.g. one depth, or one
 // activation). A legend click highlights one variant and dims the others. Runs that diverged or
-// collapsed to one class say so in their legend name and hover. The hover gives the command that
-// reproduces the run (battleground/site/reproduce.py), also on a line under the chart with a copy
-// button, and names every other curve at exactly the same point.
+// collapsed to one class say so in their legend name and hover. The hover is three short lines
+// (which run, where, what accuracy) and names every other curve at exactly the same point; the
+// command that reproduces the run under the pointer (battleground/site/reproduce.py) is on a line
+// under the chart with a copy button. Colours, legend placement and resizing: plot-look.js.
 (function () {
   "use strict";
   var DIM = 0.15;            // opacity of the variants not highlighted
   var NINES_FLOOR = 1e-6;    // as battleground/site/charts.py: 1 - accuracy is clamped here
+  var MIN_SPAN = { linear: 0.1, nines: 1 };  // the narrowest y range: ten points, or one nine
   var charts = [];
-
-  function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
-  function palette() {
-    var out = [];
-    for (var i = 0; i < 16; i++) out.push(css("--series-" + i) || "#928374");
-    return out;
-  }
+  var look = window.battlegroundLook;
   function rgba(hex, alpha) {
     var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
     if (!m) return hex;
@@ -31,11 +27,19 @@
     return columns[0].map(function (_, i) { return columns.map(function (c) { return c[i]; }); });
   }
 
-  // customdata[4]: the other curves at exactly this point ("" if none), so a curve hidden under
-  // another is still found; meta[2]: the command that reproduces the run (or the band's seeds).
-  var HOVER = "<b>%{meta[0]}</b><br>%{meta[1]}<br>epoch %{customdata[0]}<br>%{customdata[1]:.4s}FLOPs" +
-              "<br>%{customdata[3]:.4~s} s<br>val. accuracy %{customdata[2]:.2%}%{customdata[4]}" +
-              "<br>%{meta[2]}<extra></extra>";
+  // meta[3]: the legend's label, meta[1]: which seed (or the band's median); customdata[4]: the
+  // other curves at exactly this point ("" if none), so a curve hidden under another is still
+  // found. The command is not in the hover (a label as wide as a command covered half a chart):
+  // it is on the reproduce line under the chart.
+  // The metric on the y axis: the spec's (battleground/site/charts.py, metric_spec) where its
+  // problem's headline metric is not accuracy, else validation accuracy.
+  var ACCURACY = { label: "validation accuracy", short: "val. accuracy", fraction: true, low: 0, high: 1 };
+  function metricOf(spec) { return spec.metric || ACCURACY; }
+  function hoverOf(metric) {
+    return "<b>%{meta[3]}</b> · %{meta[1]}<br>epoch %{customdata[0]} · %{customdata[1]:.3s}FLOPs · " +
+           "%{customdata[3]:.3~s} s<br>" + metric.short + " %{customdata[2]:" + (metric.fraction ? ".2%" : ".4~g") +
+           "}%{customdata[4]}<extra></extra>";
+  }
 
   // The command that reproduces the runs of ``seeds`` of series ``index``, as
   // battleground/site/reproduce.py builds it: the series carries the halves around the seed
@@ -47,13 +51,6 @@
     var flags = seeds.map(function (seed) { return "--seed " + seed; }).join(" ");
     var undeclared = seeds.some(function (seed) { return spec.seeds.indexOf(seed) < 0; });
     return series.command[0] + " " + flags + (undeclared ? " --force" : "") + series.command[1];
-  }
-  function escapeText(text) {  // Plotly reads hover text as HTML-like markup
-    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  }
-  function hoverCommand(text) {  // two lines, so the label stays narrow: the variant, then the rest
-    return text === null ? "(its seeds trained differently: choose one seed for its command)"
-      : escapeText(text).replace(" --seed ", "<br>  --seed ");
   }
 
   // Each hoverable trace's points, listed with the other traces at exactly the same point.
@@ -140,7 +137,7 @@
   }
 
   function traces(chart) {
-    var spec = chart.spec, s = chart.state, colors = palette(), out = [];
+    var spec = chart.spec, s = chart.state, colors = look.palette(), out = [];
     var view = spec.views[s.view] || spec.views[0];
     view.series.forEach(function (entry) {
       var index = entry[0], label = entry[2], series = spec.series[index], runs = chart.runs[index];
@@ -159,8 +156,8 @@
           name: label }));
         var all = command(spec, index, seeds);
         out.push(Object.assign({}, common, { x: x, y: ys(b.mid, s.y), line: { width: 2, color: color },
-          name: label + note, meta: [series.name_html, "median of seeds " + seeds.join(", ") + note, hoverCommand(all), label],
-          command: all, customdata: zip(b.epoch, b.flops, b.mid, b.seconds), hovertemplate: HOVER }));
+          name: label + note, meta: [series.name_html, "median of " + seeds.length + " seeds" + note, all, label],
+          command: all, customdata: zip(b.epoch, b.flops, b.mid, b.seconds), hovertemplate: hoverOf(metricOf(spec)) }));
         return;
       }
       var shown = s.seed === "all" ? seeds : seeds.filter(function (seed) { return seed === s.seed; });
@@ -168,16 +165,16 @@
         var run = runs[seed], note = noteText([run.note], 1);
         var one = command(spec, index, [seed]);
         out.push(Object.assign({}, common, { x: xs(run, s.x), y: ys(run.acc, s.y), line: { width: 2, color: color },
-          name: label + note, showlegend: j === 0, meta: [series.name_html, "seed " + seed + note, hoverCommand(one), label],
-          command: one, customdata: zip(run.epoch, run.flops, run.acc, run.seconds), hovertemplate: HOVER }));
+          name: label + note, showlegend: j === 0, meta: [series.name_html, "seed " + seed + note, one, label],
+          command: one, customdata: zip(run.epoch, run.flops, run.acc, run.seconds), hovertemplate: hoverOf(metricOf(spec)) }));
       });
     });
     return out;
   }
 
-  // An x title fits a phone's width on one line (a second would run into the legend): a chart
-  // narrower than NARROW_PX sets it smaller, and a small chart (the home page's, in a card) drops
-  // its parenthesis, which its page's chart gives in full.
+  // An x title fits a phone's width on one line: a chart narrower than NARROW_PX sets it smaller,
+  // and a small chart (the home page's, in a card) drops its parenthesis, which its page's chart
+  // gives in full.
   var NARROW_PX = 480;
   function xTitle(title, chart) {
     var out = { text: chart.small ? title.split(" (")[0] : title };
@@ -185,28 +182,26 @@
     return out;
   }
 
-  function layout(chart) {
+  function layout(chart, shown) {
     var spec = chart.spec, s = chart.state;
-    var text = css("--text"), muted = css("--text-light"), grid = css("--grid"), bg = css("--bg");
-    var axis = { gridcolor: grid, zerolinecolor: grid, linecolor: muted, tickcolor: muted, automargin: true };
     // a small chart's plotting area is short: a long y title would run past its top
     var y = s.y === "nines"
       ? { title: { text: chart.small ? "val. accuracy (nines)" : "validation accuracy (nines scale)" }, tickmode: "array", tickvals: spec.nines.vals, ticktext: spec.nines.text }
-      : { title: { text: "validation accuracy" }, tickformat: ".1~%" };
-    return {
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: "Iosevka, ui-monospace, monospace", color: text, size: 12 },
+      : { title: { text: metricOf(spec).label }, tickformat: metricOf(spec).fraction ? ".1~%" : "" };
+    var values = [];
+    shown.forEach(function (t) { values.push.apply(values, t.y); });
+    var high = metricOf(spec).high === null ? undefined : metricOf(spec).high;
+    var range = look.spanAtLeast(values, MIN_SPAN[s.y], metricOf(spec).low, s.y === "nines" ? undefined : high);
+    if (range) y.range = range;
+    return Object.assign(look.base(), {
       // t: room above the plotting area for Plotly's toolbar (a small chart has none), so it never
-      // covers a curve; l, b: axis titles clear of the chart's edge
+      // covers a curve; l: the y title clear of the chart's edge; b: plot-look.js sets it
       margin: { l: 16, r: 10, t: chart.small ? 10 : 40, b: 16 },
-      xaxis: Object.assign({ type: "log", title: xTitle(spec.x_titles[s.x], chart), exponentformat: "SI" }, axis),
-      yaxis: Object.assign(y, axis),
+      xaxis: look.axis({ type: "log", title: xTitle(spec.x_titles[s.x], chart), exponentformat: "SI" }),
+      yaxis: look.axis(y),
       showlegend: true,
-      legend: { orientation: "h", x: 0, xanchor: "left", y: chart.small ? -0.3 : -0.2, yanchor: "top", font: { size: chart.small ? 10 : 12 },
-                itemclick: false, itemdoubleclick: false },
-      hovermode: "closest",
-      hoverlabel: { bgcolor: bg, bordercolor: muted, font: { color: text, family: "Iosevka, ui-monospace, monospace" } },
-    };
+      legend: { orientation: "h", font: { size: chart.small ? 10 : 12 }, itemclick: false, itemdoubleclick: false },
+    });
   }
 
   var CONFIG = { responsive: true, displaylogo: false, showTips: false,
@@ -300,11 +295,11 @@
   function draw(chart) {
     if (!window.Plotly) return plotlyReady;  // the first draw follows Plotly's load, with the state then
     if (chart.loading) { chart.loading.remove(); chart.loading = null; chart.plot.removeAttribute("aria-busy"); }
-    var shown = traces(chart), look = layout(chart);
+    var shown = traces(chart), laid = layout(chart, shown);
     coincident(shown);
     emptyNotice(chart, shown.length === 0);
-    Object.assign(look.xaxis, logTicks(shown));
-    return Plotly.react(chart.plot, shown, look,
+    Object.assign(laid.xaxis, logTicks(shown));
+    return look.react(chart.plot, shown, laid,
       Object.assign({ toImageButtonOptions: { filename: chart.spec.id } }, CONFIG, chart.small ? { displayModeBar: false } : {}));
   }
 
@@ -350,6 +345,7 @@
     var data = figure.querySelector("script.chart-data"), plot = figure.querySelector(".plot");
     if (!data || !plot) return;
     var spec = JSON.parse(data.textContent);
+    var line = null;  // the reproduce line, made once Plotly draws (reproduceLine)
     var chart = { spec: spec, plot: plot, small: figure.classList.contains("chart-small"),
                   runs: decode(spec), bands: {},
                   downloads: Array.prototype.slice.call(figure.querySelectorAll(".downloads li[data-series]")),
@@ -358,6 +354,7 @@
       select.value = chart.state[select.getAttribute("data-control")];
       select.addEventListener("change", function () {
         chart.state[select.getAttribute("data-control")] = select.value;
+        if (line) line.hidden = true;  // its command was of a run this choice may no longer show
         if (select.getAttribute("data-control") === "view") {
           chart.state.highlight = null;  // another set of series
           showDownloads(chart);
@@ -368,8 +365,9 @@
     chart.loading = loadingNote(plot);
     charts.push(chart);
     showDownloads(chart);
-    var line = reproduceLine(chart);
+    line = reproduceLine(chart);
     plotlyReady.then(function () { return draw(chart); }).then(function () {
+      look.watch(plot, function () { draw(chart); });
       plot.on("plotly_hover", function (event) { showCommand(line, event.points[0].data.command); });
       plot.on("plotly_click", function (event) { showCommand(line, event.points[0].data.command); });
       plot.on("plotly_legendclick", function (event) {

@@ -6,11 +6,10 @@
   "use strict";
   var maps = [];
 
-  function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
   function pct(v) { return v === null || v === undefined ? "—" : (100 * v).toFixed(2) + "%"; }
 
   // A cell is small: "collapsed" when every seed did, else "2/3 coll."; the hover spells it out.
-  var SHORT = { collapsed: "coll.", diverged: "div." };
+  var SHORT = { collapsed: "coll.", diverged: "div.", "not learning yet": "not yet" };
   function noteText(seeds) {
     var counts = {};
     seeds.forEach(function (s) { if (s.note) counts[s.note] = (counts[s.note] || 0) + 1; });
@@ -19,44 +18,72 @@
     }).join(", ");
   }
 
+  // A cell's text fits its cell or is not drawn (the hover and the JSON still have it): a number
+  // cut at the cell's edge read "18.3" as "8.3". The text takes a size at which "100.0" fits and
+  // the most notes fit in words; a cell's note is in words where they fit, else its letters. A
+  // narrow chart moves the colour bar above the map, so the cells have the width. The cells' width
+  // is measured after a draw (estimated before the first), and the map redrawn if that changes.
+  var CHAR_EM = 0.6;        // an Iosevka character's width, in ems
+  var FONT_PX = [10, 9, 8]; // text sizes to try, largest first
+  var VALUE_CHARS = 5;      // "100.0"
+  var RESERVE_PX = { narrow: 70, wide: 170 };  // first guess: the y axis (and, wide, the colour bar)
+  function fits(chars, size, cellPx) { return chars * CHAR_EM * size + 4 <= cellPx; }
+
   function draw(map) {
-    var d = map.data, key = map.metric, label = d.metrics[key];
+    var d = map.data, key = map.metric, label = d.metrics[key], look = window.battlegroundLook;
     var z = [], text = [], hover = [], narrow = map.plot.clientWidth < 560;
+    var areaPx = map.areaPx || map.plot.clientWidth - RESERVE_PX[narrow ? "narrow" : "wide"];
+    var cellPx = areaPx / Math.max(d.columns.length, 1);
+    // of the sizes at which the numbers fit, the one that puts the most notes in words (the larger on a tie)
+    var notesOf = [];
+    d.cells.forEach(function (row) { row.forEach(function (cell) { if (cell) notesOf.push(noteText(cell.seeds)); }); });
+    var size = null, inWords = -1;
+    FONT_PX.filter(function (f) { return fits(VALUE_CHARS, f, cellPx); }).forEach(function (f) {
+      var n = notesOf.filter(function (t) { return t && fits(t.length, f, cellPx); }).length;
+      if (n > inWords) { size = f; inWords = n; }
+    });
     d.cells.forEach(function (row, i) {
       z.push([]); text.push([]); hover.push([]);
       row.forEach(function (cell, j) {
-        if (!cell) { z[i].push(null); text[i].push("no runs"); hover[i].push(d.row_name + "=" + d.rows[i] + ", " + d.column_name + "=" + d.columns[j] + ": no runs"); return; }
+        if (!cell) { z[i].push(null); text[i].push(size && fits(7, size, cellPx) ? "no runs" : "—"); hover[i].push(d.row_name + "=" + d.rows[i] + ", " + d.column_name + "=" + d.columns[j] + ": no runs"); return; }
         var m = cell.mean[key], notes = noteText(cell.seeds);
         z[i].push(m);
-        // a narrow screen has no room for words in a cell: "c" collapsed, "d" diverged (some seed)
-        var marks = narrow ? cell.seeds.reduce(function (out, s) {
+        // where the words do not fit: "c" collapsed, "d" diverged, "n" not learning yet (some seed)
+        var marks = cell.seeds.reduce(function (out, s) {
           var letter = s.note ? s.note.charAt(0) : "";
           return letter && out.indexOf(letter) < 0 ? out + letter : out;
-        }, "") : "";
-        text[i].push((m === null ? "—" : (100 * m).toFixed(1)) + (narrow ? (marks ? " " + marks : "") : (notes ? "<br>" + notes : "")));
+        }, "");
+        var note = notes && size && fits(notes.length, size, cellPx) ? notes : marks;
+        text[i].push((m === null ? "—" : (100 * m).toFixed(1)) + (note ? "<br>" + note : ""));
         hover[i].push("<b>" + cell.variant + "</b><br>mean " + label + ": " + pct(m) + "<br>" +
           cell.seeds.map(function (s) { return "seed " + s.seed + ": " + pct(s[key]) + (s.note ? " (" + s.note + ")" : ""); }).join("<br>"));
       });
     });
-    var text_color = css("--text"), muted = css("--text-light"), grid = css("--grid");
     var trace = {
       type: "heatmap", z: z, x: d.columns, y: d.rows, text: text, hovertext: hover,
-      hovertemplate: "%{hovertext}<extra></extra>", texttemplate: "%{text}", textfont: { size: 10 },
-      colorscale: [[0, css("--bad")], [0.5, css("--warn")], [1, css("--ok")]],
+      hovertemplate: "%{hovertext}<extra></extra>", texttemplate: size ? "%{text}" : "", textfont: { size: size || 10 },
+      colorscale: [[0, look.css("--heat-low")], [0.5, look.css("--heat-mid")], [1, look.css("--heat-high")]],
       xgap: 2, ygap: 2, connectgaps: false,
-      colorbar: { title: { text: "mean " + label, side: "right" }, tickformat: ".0%", outlinewidth: 0 },
+      colorbar: narrow
+        ? { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom", len: 1, thickness: 10,
+            title: { text: "mean " + label, side: "top" }, tickformat: ".0%", outlinewidth: 0 }
+        : { title: { text: "mean " + label, side: "right" }, tickformat: ".0%", outlinewidth: 0 },
     };
-    var layout = {
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: css("--accent-bg"),
-      font: { family: "Iosevka, ui-monospace, monospace", color: text_color, size: 12 },
-      margin: { l: 10, r: 10, t: 10, b: 10 },
-      xaxis: { title: { text: d.column_name }, type: "category", automargin: true, linecolor: muted, gridcolor: grid, side: "bottom" },
+    var layout = Object.assign(look.base(), {
+      plot_bgcolor: look.css("--accent-bg"),
+      xaxis: look.axis({ title: { text: d.column_name }, type: "category", side: "bottom" }),
       // the first row (depth 0, say) on top, as a table reads
-      yaxis: { title: { text: d.row_name }, type: "category", autorange: "reversed", automargin: true, linecolor: muted, gridcolor: grid },
-      hoverlabel: { bgcolor: css("--bg"), bordercolor: muted, font: { color: text_color, family: "Iosevka, ui-monospace, monospace" } },
-    };
-    return Plotly.react(map.plot, [trace], layout,
-      { responsive: true, displaylogo: false, showTips: false, toImageButtonOptions: { filename: map.figure.id } });
+      yaxis: look.axis({ title: { text: d.row_name }, type: "category", autorange: "reversed" }),
+    });
+    return look.react(map.plot, [trace], layout,
+      { responsive: true, displaylogo: false, showTips: false, toImageButtonOptions: { filename: map.figure.id } })
+      .then(function () {
+        var area = map.plot.querySelector(".nsewdrag"), drawn = area ? area.getBoundingClientRect().width : 0;
+        if (!drawn || Math.abs(drawn - areaPx) <= 2 || map.refitting) return map.plot;
+        map.areaPx = drawn;
+        map.refitting = true;  // once: the text never moves the cells, so one more draw settles it
+        return draw(map).then(function () { map.refitting = false; return map.plot; });
+      });
   }
 
   function init(figure) {
@@ -70,19 +97,15 @@
       select.addEventListener("change", function () { map.metric = select.value; draw(map); });
     }
     maps.push(map);
-    draw(map).then(function () { plot.setAttribute("data-ready", ""); });
+    draw(map).then(function () {
+      window.battlegroundLook.watch(plot, function () { draw(map); });  // what fits a cell depends on the width
+      plot.setAttribute("data-ready", "");
+    });
   }
 
   function start() {
     document.querySelectorAll("figure[data-heatmap]").forEach(init);
     document.addEventListener("battleground:theme", function () { maps.forEach(draw); });
-    var wasNarrow = maps.map(function (m) { return m.plot.clientWidth < 560; });
-    window.addEventListener("resize", function () {  // a cell's words fit or not: redraw when that changes
-      maps.forEach(function (m, i) {
-        var narrow = m.plot.clientWidth < 560;
-        if (narrow !== wasNarrow[i]) { wasNarrow[i] = narrow; draw(m); }
-      });
-    });
   }
   // Plotly arrives after this script: charts.js loads it once and says when (window.battlegroundPlotly)
   (window.battlegroundPlotly || Promise.resolve()).then(start);

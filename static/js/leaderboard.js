@@ -5,11 +5,11 @@
   "use strict";
   var boards = [];
 
-  function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+  var look = window.battlegroundLook;
   function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;"); }
 
   function draw(b) {
-    var d = b.data, x = b.x, text = css("--text"), muted = css("--text-light"), grid = css("--grid");
+    var d = b.data, x = b.x, text = look.css("--text"), colours = look.palette();
     var names = [];
     d.points.forEach(function (p) { if (names.indexOf(p.investigation) < 0) names.push(p.investigation); });
     var traces = names.map(function (name, i) {
@@ -17,25 +17,25 @@
       return {
         type: "scatter", mode: "markers", name: name, x: pts.map(function (p) { return p[x]; }),
         y: pts.map(function (p) { return p.accuracy; }), customdata: pts.map(function (p) { return p.href; }),
-        text: pts.map(function (p) { return esc(p.variant) + "<br>" + p.seeds + " seed" + (p.seeds === 1 ? "" : "s"); }),
-        marker: { size: 7, color: css("--series-" + (i + 1)) || "#928374", opacity: 0.85 },
-        hovertemplate: "<b>%{text}</b><br>" + esc(name) + "<br>%{y:.2%} at %{x:.3s}" + (x === "flops" ? "FLOP" : " parameters") + "<extra></extra>",
+        text: pts.map(function (p) { return esc(p.label || p.variant) + "<br>" + p.seeds + " seed" + (p.seeds === 1 ? "" : "s"); }),
+        marker: { size: 7, color: colours[(i + 1) % colours.length], opacity: 0.85 },
+        // the cost as the table writes it (labels.quantity: "301.7 GFLOP"), not d3's "301.7GFLOP"
+        hovertext: pts.map(function (p) { return x === "flops" ? p.flops_text : p.parameters.toLocaleString("en") + " parameters"; }),
+        hovertemplate: "<b>%{text}</b><br>" + esc(name) + "<br>%{y:.2%} at %{hovertext}<extra></extra>",
       };
     });
     var front = d.frontier[x].map(function (i) { return d.points[i]; });
     traces.push({ type: "scatter", mode: "lines", name: "Pareto frontier", line: { shape: "hv", color: text, width: 1.5, dash: "dot" },
                   x: front.map(function (p) { return p[x]; }), y: front.map(function (p) { return p.accuracy; }), hoverinfo: "skip" });
-    var layout = {
-      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: "Iosevka, ui-monospace, monospace", color: text, size: 12 },
-      margin: { l: 10, r: 10, t: 10, b: 10 },
-      xaxis: { type: "log", title: { text: x === "flops" ? "training FLOPs to reach it (complete count)" : "parameters" },
-               exponentformat: "SI", automargin: true, gridcolor: grid, linecolor: muted },
-      yaxis: { title: { text: "best validation accuracy" }, tickformat: ".1~%", automargin: true, gridcolor: grid, linecolor: muted },
-      legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top" }, hovermode: "closest",
-      hoverlabel: { bgcolor: css("--bg"), bordercolor: muted, font: { color: text, family: "Iosevka, ui-monospace, monospace" } },
-    };
-    return Plotly.react(b.plot, traces, layout, { responsive: true, displaylogo: false, showTips: false });
+    var layout = Object.assign(look.base(), {
+      // a phone's width holds the x title on one line in a smaller size, as charts.js's
+      xaxis: look.axis({ type: "log", title: { text: x === "flops" ? "training FLOPs to reach it (complete count)" : "parameters",
+                                               font: b.plot.clientWidth < 480 ? { size: 10 } : undefined },
+                         exponentformat: "SI" }),
+      yaxis: look.axis({ title: { text: "best validation accuracy" }, tickformat: ".1~%" }),
+      legend: { orientation: "h" },
+    });
+    return look.react(b.plot, traces, layout, { responsive: true, displaylogo: false, showTips: false });
   }
 
   function init(figure) {
@@ -46,6 +46,7 @@
     if (select) select.addEventListener("change", function () { b.x = select.value; draw(b); });
     boards.push(b);
     draw(b).then(function () {
+      look.watch(plot, function () { draw(b); });
       plot.on("plotly_click", function (event) {
         var href = event.points[0] && event.points[0].customdata;
         if (href) window.location.href = href;

@@ -4,9 +4,10 @@
 // text), as numbers in numeric columns; empty values always sort last.
 //
 // A grouped results table (templates/table.html) has one <tbody> per variant: its summary row,
-// then its seeds' rows, hidden until the seed count's button opens them. Sorting moves whole
-// tbodies by their summary row. A table with data-fold="N" shows its first N variants (in the
-// order on show) and a button for all of them. Each run's "copy" button copies its command.
+// then its seeds' rows and a row of what they share with the commands that reproduce them, hidden
+// until the seed count's button opens them. Sorting moves whole tbodies by their summary row. A
+// table with data-fold="N" shows its first N variants (in the order on show) and a button for all
+// of them. Each command's "copy" button copies it.
 (function () {
   "use strict";
   function groupsOf(table) {
@@ -70,13 +71,14 @@
     var open = button.getAttribute("aria-expanded") !== "true";
     button.setAttribute("aria-expanded", open ? "true" : "false");
     var body = button.closest("tbody");
-    Array.prototype.forEach.call(body.querySelectorAll("tr.seed-row"), function (row) { row.hidden = !open; });
+    Array.prototype.forEach.call(body.querySelectorAll("tr.seed-row, tr.details-row"), function (row) { row.hidden = !open; });
   }
 
-  // Each row's command, in its last cell with a copy button: a seed's row reproduces that run, the
-  // variant's row every seed that ran. battleground/site/reproduce.py builds the command; the
-  // tbody carries it as two halves around the seed flags (command_parts), joined here as
-  // reproduce.seed_flags does: "--seed N" for each, then "--force" if one is not declared.
+  // The commands, listed in the variant's details row (below its seeds' rows), each with a copy
+  // button: every seed that ran, then each seed's run. battleground/site/reproduce.py builds the
+  // command; the tbody carries it as two halves around the seed flags (command_parts), joined here
+  // as reproduce.seed_flags does: "--seed N" for each, then "--force" if one is not declared. Where
+  // the seeds trained differently each seed's row carries its own (data-command).
   function seedFlags(seeds, declared) {
     var flags = seeds.map(function (seed) { return "--seed " + seed; }).join(" ");
     return flags + (seeds.some(function (seed) { return declared.indexOf(seed) < 0; }) ? " --force" : "");
@@ -86,25 +88,42 @@
     Array.prototype.forEach.call(table.tBodies, function (body) {
       var head = body.getAttribute("data-command-head"), tail = body.getAttribute("data-command-tail");
       var seedRows = Array.prototype.filter.call(body.rows, function (row) { return row.hasAttribute("data-seed"); });
+      if (!seedRows.length) return;
+      // the details row holds what the seeds share, where they share anything the variant's row
+      // does not show; else it is made here, for the commands alone (a page-size budget)
+      var details = body.querySelector("tr.details-row"), list = document.createElement("ul");
+      if (!details) {
+        details = document.createElement("tr");
+        details.className = "details-row";
+        details.hidden = !body.querySelector("tr.seed-row:not([hidden])");
+        details.appendChild(document.createElement("td")).colSpan = body.rows[0].cells.length;
+        body.appendChild(details);
+      }
+      list.className = "commands";
+      details.cells[0].appendChild(list);
       function command(seeds) { return head === null ? null : head + " " + seedFlags(seeds, declared) + tail; }
-      Array.prototype.forEach.call(body.rows, function (row) {
-        var text = row.getAttribute("data-command");
-        if (text === null && row.classList.contains("seed-row")) {
-          text = row.hasAttribute("data-seed") ? command([row.getAttribute("data-seed")]) : null;
-        } else if (text === null && seedRows.length) {
-          text = command(seedRows.map(function (r) { return r.getAttribute("data-seed"); }));
-        }
+      function add(label, text, seed) {
         if (text === null) return;
-        var cell = row.cells[row.cells.length - 1], button = document.createElement("button"),
+        var item = document.createElement("li"), button = document.createElement("button"),
             code = document.createElement("code");
+        if (seed === null) item.className = "all-seeds"; else item.setAttribute("data-seed", seed);
         button.type = "button";
         button.className = "copy";
         button.textContent = "copy";
         code.className = "command";
         code.textContent = text;
-        cell.appendChild(button);
-        cell.appendChild(document.createTextNode(" "));
-        cell.appendChild(code);
+        item.appendChild(document.createTextNode(label + " "));
+        item.appendChild(button);
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(code);
+        list.appendChild(item);
+      }
+      if (seedRows.length > 1) {
+        add("every seed", command(seedRows.map(function (r) { return r.getAttribute("data-seed"); })), null);
+      }
+      seedRows.forEach(function (row) {
+        var seed = row.getAttribute("data-seed");
+        add("seed " + seed, row.getAttribute("data-command") || command([seed]), seed);
       });
     });
   }

@@ -29,8 +29,9 @@ def data_path(investigation: str, name: str) -> str:
 @dataclass
 class Rendering:
     """One page being rendered: what an element's ``render`` reads, and what it may note for the
-    page (``needs``: ``"charts"`` loads Plotly and charts.js, ``"tables"`` tables.js, a name ending
-    in ``.js`` that script of ``static/js/``; ``cache``: work shared by the page's elements)."""
+    page (``needs``: ``"charts"`` loads Plotly, plot-look.js and charts.js, ``"tables"`` tables.js,
+    a name ending in ``.js`` that script of ``static/js/``; ``cache``: work shared by the page's
+    elements)."""
 
     env: jinja2.Environment
     page: Page
@@ -70,11 +71,14 @@ class Element:
     # aside(page, context) -> HTML after the prose of any page, placed or not ("" for none): a
     # site-wide element's link from the pages it gathers
     aside: Callable[[Page, Context], str] | None = None
+    # one placeholder without an argument places every entry of front_matter, in order (the
+    # page's answer: its findings)
+    places_all: bool = False
 
     def __post_init__(self) -> None:
         if self.front_matter is not None:
             assert self.define is not None and "id" in self.fields, self.kind
-            object.__setattr__(self, "takes_argument", True)
+            object.__setattr__(self, "takes_argument", not self.places_all)
 
     @property
     def shape(self) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from battleground.site import performance, placeholders
+from battleground.site import performance
 from battleground.site.context import Context, Page
 from battleground.site.elements.base import Element, Rendering
 
@@ -16,7 +16,7 @@ def render(r: Rendering, _: str | None) -> str:
 
 
 def files(page: Page, context: Context) -> dict[str, str]:
-    if "benchmarks" not in placeholders.kinds_used(page):
+    if "benchmarks" not in page.kinds:
         return {}
     return performance.download_files(context.benchmarks)
 

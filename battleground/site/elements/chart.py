@@ -4,12 +4,12 @@ JSON and a CSV download per variant (:mod:`battleground.site.downloads`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from battleground.core.config import SEEDS
+from battleground.core import outcomes
 from battleground.site import charts, downloads, frontmatter
-from battleground.site.context import Context, InvestigationData, Page, Selection
+from battleground.site.charts import ChartDef
+from battleground.site.context import Context, InvestigationData, Page, SiteError
 from battleground.site.elements.base import NO_RESULTS, Element, Rendering
 
 AXES_X = ("flops", "epochs", "seconds")
@@ -28,23 +28,12 @@ FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class ChartDef:
-    id: str
-    title: str
-    selection: Selection
-    x: str = "flops"
-    y: str = "linear"
-    seed: int | str = SEEDS[0]  # a seed, or "all" for the min–max band across seeds
-    flops: str = "profiler"
-    caption: str = ""
-    # Model parameters to facet by: one view per value, picked with a selector, so one definition
-    # draws e.g. "one chart per depth" and "one chart per activation" from data embedded once.
-    facet: tuple[str, ...] = ()
-
-
 def define(item: dict, inv: InvestigationData, path: Path, prefix: str) -> ChartDef:
     selection = frontmatter.selection(item, inv, path, prefix)
+    metric = outcomes.problem_of(inv.spec.config.problem).headline
+    if item.get("y") == "nines" and metric.unit != "fraction":  # -log2(1 - x) means nothing for an error
+        raise SiteError(path, f"{prefix}.y", f"linear: the nines scale is for a fraction, and {metric.column} is not",
+                        "nines")
     return ChartDef(
         id=item["id"], title=item["title"], caption=item.get("caption") or "",
         selection=selection, facet=frontmatter.facet(item, selection, inv, path, prefix),

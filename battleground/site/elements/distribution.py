@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from battleground.core import outcomes
+from battleground.core.outcomes import rounded
 from battleground.site import charts, frontmatter
 from battleground.site.context import Context, InvestigationData, Page, Selection
 from battleground.site.elements.base import NO_RESULTS, Element, Rendering, data_path
-from battleground.site.elements.summary import METRICS as ACCURACIES
-from battleground.site.elements.summary import metric as accuracy, rounded
 from battleground.site.tables import mean_std
 
+ACCURACIES = {key: s.label for key, s in outcomes.HEADLINE.items()}  # final_val, best_val, test -> label
 METRICS = {**ACCURACIES, "train_seconds": "training time (s)"}  # key -> label
 DIGITS = {**{key: 4 for key in ACCURACIES}, "train_seconds": 1}  # decimals kept: 0.01 pp, 0.1 s
 HIGHER_IS_BETTER = {key: key != "train_seconds" for key in METRICS}
@@ -58,7 +59,7 @@ def value(record: dict, key: str) -> float | None:
     if key == "train_seconds":
         seconds = record["epochs"]["seconds"]
         return sum(seconds) if record.get("status") == "complete" and seconds else None
-    return accuracy(record, key)
+    return outcomes.value(record, key)
 
 
 def spread(values: list[float]) -> dict:
@@ -72,8 +73,8 @@ def short_labels(variants: list) -> dict[str, str]:
     out = {}
     for family in dict.fromkeys(v.family for v in variants):
         group = [v for v in variants if v.family == family]
-        within = charts.labels(group, named=True) if len(group) > 1 else {group[0].name: ""}
-        out.update({name: f"{family} {label}".strip() if label != name else name for name, label in within.items()})
+        within = charts.labels(group) if len(group) > 1 else {group[0].name: ""}
+        out.update({name: f"{family} · {label}" if label else family for name, label in within.items()})
     return out
 
 

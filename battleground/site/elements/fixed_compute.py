@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from battleground.core import outcomes
+from battleground.core.outcomes import mean, rounded
 from battleground.site import charts, frontmatter
 from battleground.site.context import Context, InvestigationData, Page, Selection, SiteError
 from battleground.site.elements.base import NO_RESULTS, Element, Rendering, data_path
-from battleground.site.elements.summary import mean, note, rounded
 from battleground.site.tables import si
 
 FLOPS_METHODS = ("profiler", "complete")
@@ -122,7 +123,7 @@ def view(view_def: FixedComputeDef, inv: InvestigationData) -> dict:
             why = sorted({w for _, w in values if w})
             cells.append({"mean": rounded(mean(known)), "seeds": len(known), "of": len(runs),
                           "why": None if known else (why[0] if why else NOT_REACHED), "best": False})
-        notes = sorted({n for n in (note(r) for r in runs) if n})
+        notes = sorted({n for n in (outcomes.outcome(r).note for r in runs) if n})
         rows.append({"variant": v.name, "label": label[v.name], "cells": cells, "notes": notes})
     best = []
     for j in range(len(budgets)):

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from battleground.core import catalogue
+from battleground.core import catalogue, outcomes
+from battleground.core.outcomes import mean, rounded
 from battleground.site import charts, frontmatter
 from battleground.site.context import Context, InvestigationData, Page, Selection, SiteError
 from battleground.site.elements.base import NO_RESULTS, Element, Rendering, data_path
-from battleground.site.elements.summary import METRICS, mean, metric, note, rounded
+
+METRICS = {key: s.label for key, s in outcomes.HEADLINE.items()}  # key -> label: final_val, best_val, test
 
 FIELDS = {
     "id": frontmatter.ID_FIELD,
@@ -96,8 +98,9 @@ def grid(heatmap: HeatmapDef, inv: InvestigationData) -> dict:
         runs = sorted(runs_of.get(v.name, []), key=lambda run: run.record["seed"])
         if not runs:
             continue
-        seeds = [{"seed": run.record["seed"], "note": note(run.record),
-                  **{key: rounded(metric(run.record, key)) for key in METRICS}} for run in runs]
+        found = [outcomes.outcome(run.record) for run in runs]
+        seeds = [{"seed": run.record["seed"], "note": o.note, **{key: rounded(o.values[key]) for key in METRICS}}
+                 for run, o in zip(runs, found)]
         cell = {"variant": v.name, "seeds": seeds,
                 "mean": {key: rounded(mean([s[key] for s in seeds])) for key in METRICS}}
         cells[rows.index(_value(v.kwargs[heatmap.rows]))][columns.index(_value(v.kwargs[heatmap.columns]))] = cell

@@ -13,11 +13,12 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-from battleground.site import charts, placeholders
+from battleground.core import outcomes
+from battleground.core.outcomes import mean, rounded
+from battleground.site import charts, labels
 from battleground.site.context import Context, Page
 from battleground.site.elements.base import NO_RESULTS, Element, Rendering
 from battleground.site.elements.fixed_compute import epoch_flops
-from battleground.site.elements.summary import mean, rounded
 from battleground.site.tables import si
 
 FLOPS = "complete"
@@ -27,13 +28,11 @@ DATA_FILE = "data/leaderboard.json"
 def best_point(record: dict) -> tuple[float, float] | None:
     """(best validation accuracy, training FLOPs after the first epoch that reached it), or None
     for a run with no accuracy."""
-    accuracy = record["epochs"]["val_accuracy"]
-    known = [(a, i) for i, a in enumerate(accuracy) if a is not None]
-    if not known:
+    summary = outcomes.HEADLINE["best_val"]
+    best = outcomes.summary_value(record, summary)
+    if best is None:
         return None
-    best = max(a for a, _ in known)
-    first = next(i for a, i in known if a == best)
-    return best, epoch_flops(record, FLOPS)[first]
+    return best, epoch_flops(record, FLOPS)[record["epochs"][summary.source].index(best)]
 
 
 def frontier(points: Sequence[dict], x: str) -> list[dict]:
@@ -55,16 +54,20 @@ def points(context: Context) -> dict[str, list[dict]]:
     for page in context.investigation_pages():
         inv = context.investigations[page.investigation]
         runs_of: dict[str, list[dict]] = {}
+        variant_of = {}
         for run in inv.runs:
             runs_of.setdefault(run.variant.name, []).append(run.record)
+            variant_of[run.variant.name] = run.variant
         for name, records_ in runs_of.items():
             best = [p for p in (best_point(r) for r in records_) if p is not None]
             if not best:
                 continue
             group = charts.data_label(records_[:1])
             groups.setdefault(group, []).append({
-                "variant": name, "investigation": page.title, "href": page.filename,
+                "variant": name, "label": labels.full(variant_of[name], inv.spec.config),
+                "investigation": page.title, "href": page.filename,
                 "accuracy": rounded(mean([a for a, _ in best])), "flops": float(f"{mean([f for _, f in best]):.4g}"),
+                "flops_text": si(mean([f for _, f in best]), "FLOP"),
                 "parameters": records_[0]["model"]["parameters"], "seeds": len(best)})
     return {group: sorted(found, key=lambda p: (p["investigation"], p["variant"])) for group, found in sorted(groups.items())}
 
@@ -76,7 +79,7 @@ def view(context: Context) -> list[dict]:
         out.append({"data": group, "points": found,
                     "frontier": {"flops": [found.index(p) for p in on_frontier],
                                  "parameters": [found.index(p) for p in frontier(found, "parameters")]},
-                    "rows": [{**p, "flops_text": si(p["flops"], "FLOP")} for p in on_frontier]})
+                    "rows": [{**p, "label": labels.unbroken(p["label"])} for p in on_frontier]})
     return out
 
 
@@ -88,14 +91,14 @@ def render(r: Rendering, _: str | None) -> str:
 
 
 def files(page: Page, context: Context) -> dict[str, str]:
-    if "leaderboard" not in placeholders.kinds_used(page):
+    if "leaderboard" not in page.kinds:
         return {}
     return {DATA_FILE: charts.inline_json(view(context)) + "\n"}
 
 
 def aside(page: Page, context: Context) -> str:
     """On every investigation page, a link to the page that places the leaderboard, if one does."""
-    board = next((p for p in context.pages if "leaderboard" in placeholders.kinds_used(p)), None)
+    board = next((p for p in context.pages if "leaderboard" in p.kinds), None)
     if board is None or not page.investigation:
         return ""
     return (f'<p class="see-also">Every variant of every investigation, on one accuracy-for-compute frontier per '

@@ -5,6 +5,9 @@ The order is the order of the page's front-matter checks and of the kinds listed
 
 from __future__ import annotations
 
+from battleground.site.elements import (answer, benchmarks, chart, compare, defaults, distribution, families,
+                                        fixed_compute, heatmap, investigations, leaderboard, model, references,
+                                        runs_summary, table, zoo)
 from battleground.site.elements.base import Element
 
 _ELEMENTS: dict[str, Element] = {}
@@ -39,12 +42,6 @@ def defining() -> list[Element]:
 
 
 def _register_builtin() -> None:
-    # imported on first use, not at the top: the element modules import the page reader, which
-    # asks this registry
-    from battleground.site.elements import (benchmarks, chart, compare, defaults, distribution, fixed_compute,
-                                            heatmap, investigations, leaderboard, model, references, runs_summary,
-                                            table, zoo)
-
     for module in (chart, table, compare, model, defaults, investigations, benchmarks, runs_summary,
-                   heatmap, fixed_compute, leaderboard, distribution, references, zoo):
+                   heatmap, fixed_compute, leaderboard, distribution, references, zoo, families, answer):
         _ELEMENTS[module.ELEMENT.kind] = module.ELEMENT

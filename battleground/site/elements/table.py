@@ -3,28 +3,12 @@ with its CSV download."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from battleground.site import frontmatter, tables
-from battleground.site.context import Context, InvestigationData, Page, Selection, SiteError
+from battleground.site.context import Context, InvestigationData, Page, SiteError
 from battleground.site.elements.base import NO_RESULTS, Element, Rendering, data_path
-
-FIELDS = {
-    "id": frontmatter.ID_FIELD,
-    "title": (str, "a string", False),
-    **frontmatter.SELECTION_FIELDS,
-    "seed": frontmatter.SEED_FIELD,
-}
-TABLE_FIELDS = FIELDS  # the selection other tabular elements share (comparisons)
-
-
-@dataclass(frozen=True)
-class TableDef:
-    id: str
-    title: str
-    selection: Selection
-    seed: int | str = "all"
+from battleground.site.tables import FIELDS, TableDef
 
 
 def define(item: dict, inv: InvestigationData, path: Path, prefix: str) -> TableDef:

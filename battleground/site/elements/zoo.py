@@ -1,14 +1,14 @@
 """``{{ zoo: <part> }}``: one part of the network zoo's analysis (the class over its four
 attempts, strategies, easy/weird/confusing digits with their pictures, the best network,
-ensembles, late learners), computed and rendered by :mod:`battleground.site.zoo_page`; the digit
-pictures are data files cut from the IDX test images at build time (``build.py --data-dir``)."""
+ensembles, late learners), computed when the context is built and rendered by
+:mod:`battleground.site.zoo_page`; the digit pictures are data files cut from the IDX test images
+at build time (``build.py --data-dir``)."""
 
 from __future__ import annotations
 
 from battleground.site import zoo_page
 from battleground.site.context import Context, Page, SiteError
 from battleground.site.elements.base import Element, Rendering
-from battleground.site.placeholders import placeholders
 
 
 def check_use(part: str | None, page: Page, context: Context, where: str) -> None:
@@ -20,13 +20,13 @@ def check_use(part: str | None, page: Page, context: Context, where: str) -> Non
 
 
 def render(r: Rendering, part: str | None) -> str:
-    return zoo_page.render(r.env, part, r.investigation, r.context.data_dir)
+    return zoo_page.render(r.env, part, r.context.zoo[r.page.investigation])
 
 
 def files(page: Page, context: Context) -> dict[str, bytes]:
-    if not page.investigation or not any(kind == zoo_page.KIND for _, kind, _ in placeholders(page)):
+    if not page.investigation or zoo_page.KIND not in page.kinds:
         return {}
-    return zoo_page.files(context.investigations[page.investigation], context.data_dir)
+    return zoo_page.files(context.zoo[page.investigation])
 
 
 ELEMENT = Element(kind=zoo_page.KIND, render=render, takes_argument=True, check_use=check_use,

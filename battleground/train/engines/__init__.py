@@ -6,13 +6,13 @@ loss_fn) -> Trainer``:
 
 - :mod:`.autograd`: ``loss.backward()`` and the optimizer's step; supports everything and is the
   reference every other engine is tested against;
-- :mod:`.hand_step`: :mod:`battleground.train.hand_step`, autograd's kernels without autograd,
+- :mod:`.hand_step`: a hand-written step of autograd's kernels without autograd,
   the same weights bit for bit;
-- :mod:`.torchscript_epoch`: :mod:`battleground.train.mlp_epoch`, a whole MLP epoch of that step
-  in TorchScript on a CPU, bit for bit too;
+- :mod:`.torchscript_epoch`: a whole MLP epoch of that step in TorchScript on a CPU, bit for bit
+  too;
 - :mod:`.cuda_graphs`: the step of the fastest of those two replayed as a CUDA graph, when asked;
-- :mod:`.batched`: many same-shape models as one (:mod:`battleground.train.batched`), to float
-  rounding.
+- :mod:`.batched`: many same-shape models as one stacked model (trained as a group by
+  :mod:`battleground.train.group`), to float rounding.
 
 A fast engine accepts a model only where :mod:`.chain` proves its forward is a chain of layers
 the engine knows, and only plain SGD on cross-entropy (:mod:`.common`); every engine reads the

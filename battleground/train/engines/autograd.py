@@ -17,7 +17,15 @@ def supports(model: nn.Module, config, device: torch.device) -> str | None:
     return None
 
 
-def build(model: nn.Module, optimizer: torch.optim.Optimizer, config, loss_fn) -> Trainer:
-    from battleground.train import loop  # the run loop's step; loop imports the engines
+def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn, x, y, **extras) -> torch.Tensor:
+    """One optimizer step on a batch (``extras``: the problem's further targets, e.g. the digits
+    of pairs); returns the batch's mean loss as a device tensor (no host sync)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y, **extras)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
 
-    return Trainer(step=functools.partial(loop.training_step, model, optimizer, loss_fn))
+
+def build(model: nn.Module, optimizer: torch.optim.Optimizer, config, loss_fn) -> Trainer:
+    return Trainer(step=functools.partial(training_step, model, optimizer, loss_fn))

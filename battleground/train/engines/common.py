@@ -8,29 +8,24 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from battleground.core.config import DEFAULTS
+from battleground.core.config import DEFAULTS, TrainConfig
 from battleground.train.engines import chain
 
-PLAIN_SGD_ZERO = ("momentum", "dampening", "weight_decay")  # SGD settings a fast engine leaves out
+PLAIN_SGD_ZERO = ("momentum", "dampening", "weight_decay")  # an optimizer group's settings a fast engine leaves out
 
 
-def plain_sgd(config) -> str | None:
+def plain_sgd(config: TrainConfig) -> str | None:
     """None if ``config`` trains with plain SGD (PyTorch defaults) on cross-entropy and the
-    default problem, else the reason a fast engine cannot train it. Settings a config may gain
-    (momentum, a problem) are read where present."""
+    default problem, else the reason a fast engine cannot train it."""
     if config.optimizer != "SGD":
         return f"steps plain SGD only; this run's optimizer is {config.optimizer}"
-    for name in PLAIN_SGD_ZERO:
-        if getattr(config, name, 0) not in (0, None):
+    for name in ("momentum", "weight_decay"):  # the config's SGD settings; PyTorch's defaults else
+        if getattr(config, name) not in (0, None):
             return f"steps plain SGD only; this run's {name} is {getattr(config, name)}"
-    if getattr(config, "nesterov", False):
-        return "steps plain SGD only; this run uses Nesterov momentum"
-    loss = getattr(config, "loss", "cross_entropy")
-    if loss != "cross_entropy":
-        return f"trains cross-entropy only; this run's loss is {loss}"
-    default = getattr(DEFAULTS, "problem", None)
-    if getattr(config, "problem", default) != default:
-        return f"trains the default problem ({default}) only; this run's is {config.problem}"
+    if config.loss != "cross_entropy":
+        return f"trains cross-entropy only; this run's loss is {config.loss}"
+    if config.problem != DEFAULTS.problem:
+        return f"trains the default problem ({DEFAULTS.problem}) only; this run's is {config.problem}"
     return None
 
 
@@ -56,17 +51,12 @@ def check_optimizer(optimizer: torch.optim.Optimizer) -> None:
         raise ValueError(f"a fast engine steps plain SGD; got {optimizer!r}")
 
 
-def learning_rate(optimizer: torch.optim.Optimizer) -> float:
-    """The rate a schedule (or nothing) has set for the next step."""
-    return optimizer.param_groups[0]["lr"]
-
-
 @dataclass(frozen=True)
 class Trainer:
     """What an engine builds for one model: ``step(x, y)`` trains on one batch and returns its
     mean loss (a device tensor); ``whole_epoch(images, labels, order, batch_size)``, where set,
     trains a whole epoch in one call and returns the summed loss; ``cuda_graphs``: the run loop
-    replays ``step`` as a CUDA graph (:mod:`battleground.train.cuda_graph`)."""
+    replays ``step`` as a CUDA graph (:func:`battleground.train.engines.cuda_graphs.capture`)."""
 
     step: Callable[[Tensor, Tensor], Tensor]
     whole_epoch: Callable[[Tensor, Tensor, Tensor, int], Tensor] | None = None
