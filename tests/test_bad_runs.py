@@ -27,6 +27,7 @@ import pytest
 
 from battleground.core import records
 from battleground.train import checkpoint, ray_executor
+from tests.process_tree import descendants
 
 # every case starts the real command, most of them training in a subprocess (some on Ray)
 pytestmark = pytest.mark.slow
@@ -69,21 +70,6 @@ def bench(tmp_path, data_dir):
     env = {**os.environ, "BATTLEGROUND_EXPERIMENTS": str(experiments), "BATTLEGROUND_DATA_DIR": str(data_dir),
            "OMP_NUM_THREADS": "1"}
     return {"runs": runs, "env": env, "tmp": tmp_path}
-
-
-def _descendants(pid: int) -> set[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -423,7 +409,7 @@ def test_a_killed_jobs_driver_takes_its_workers_with_it_and_a_rerun_is_not_refus
         while time.monotonic() < deadline and len(list(bench["runs"].rglob("*.lock"))) < 2:
             assert driver.poll() is None, "the driver ended before its workers took their runs"
             time.sleep(0.2)
-        workers = _descendants(driver.pid)
+        workers = descendants(driver.pid)
         assert workers and len(list(bench["runs"].rglob("*.lock"))) == 2
         driver.kill()  # SIGKILL: no handler, no cleanup
         driver.wait()

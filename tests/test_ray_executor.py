@@ -19,6 +19,7 @@ from battleground.core import records
 from battleground.core.config import DEFAULTS
 from battleground.core.spec import Task, variant
 from battleground.train import local, ray_executor
+from tests.process_tree import descendants
 
 pytestmark = pytest.mark.slow
 assert ray_executor.available(), 'the Ray executor\'s tests need Ray: pip install -e ".[ray]" (make test does)'
@@ -54,7 +55,7 @@ def _train_unit_pids() -> list[int]:
     """This process's Ray workers that run a task of the executor (Ray names them after the
     function); not another test process's."""
     found = []
-    for pid in _descendants(os.getpid()):
+    for pid in descendants(os.getpid()):
         try:
             if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ray::_train_unit"):
                 found.append(pid)
@@ -131,7 +132,7 @@ def test_a_task_that_raises_is_reported_not_retried(tmp_path, data_dir):
 def _listeners(pid: int) -> list[str]:
     """The local addresses of the TCP sockets listening, and UDP sockets bound, in ``pid`` and its
     descendants."""
-    family = _descendants(pid) | {pid}
+    family = descendants(pid) | {pid}
     inodes = set()
     for member in family:
         try:
@@ -147,21 +148,6 @@ def _listeners(pid: int) -> list[str]:
             fields = line.split()
             if fields[3] == listening and fields[9] in inodes:
                 found.append(fields[1].split(":")[0])
-    return found
-
-
-def _descendants(pid: int) -> set[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
     return found
 
 
