@@ -315,6 +315,12 @@ class Evaluator:
 
     # -- pieces
 
+    def summary_of(self, tokens: "_Tokens"):
+        """``<summary> of <group>``, the phrase most values and claims start with."""
+        summary = self.summary(tokens)
+        tokens.take("of")
+        return summary, self.group(tokens)
+
     def summary(self, tokens: _Tokens) -> Measure:
         """``<summary> [at epoch <n>]``; an epoch only for a summary read after an epoch (final_…)."""
         key = tokens.take()
@@ -451,9 +457,7 @@ class Evaluator:
             tokens.take()
             parameter = self.parameter(tokens)
             tokens.take("by")
-            summary = self.summary(tokens)
-            tokens.take("of")
-            found = self.group(tokens)
+            summary, found = self.summary_of(tokens)
             decimals = _decimals(tokens) if word == "ranking" else None
             tokens.end()
             ranked = self.ranked(parameter, summary, found)
@@ -465,9 +469,7 @@ class Evaluator:
             name = ranked[0 if word == "best" else -1][0]
             return Evidence(name, text, (found,), f"the {word} {parameter} by mean {summary.label}")
         how = tokens.take() if word in ("mean", "min", "max") else "mean"
-        summary = self.summary(tokens)
-        tokens.take("of")
-        found = self.group(tokens)
+        summary, found = self.summary_of(tokens)
         decimals = _decimals(tokens)
         tokens.end()
         values = found.values(summary)
@@ -491,9 +493,7 @@ class Evaluator:
             return Verdict(holds, text, f"{n} of {len(runs)} runs {' or '.join(states)}")
         if word in ("mean", "min", "max") or word in self.summaries:
             how = tokens.take() if word in ("mean", "min", "max") else "mean"
-            summary = self.summary(tokens)
-            tokens.take("of")
-            found = self.group(tokens)
+            summary, found = self.summary_of(tokens)
             side = tokens.take("below", "above")
             bound = _number(tokens.take())
             if bound is None:
@@ -511,9 +511,7 @@ class Evaluator:
             tokens.take()
             parameter = self.parameter(tokens)
             tokens.take("by")
-            summary = self.summary(tokens)
-            tokens.take("of")
-            found = self.group(tokens)
+            summary, found = self.summary_of(tokens)
             tokens.take("is")
             expected = tokens.take()
             tokens.end()
