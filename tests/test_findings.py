@@ -107,6 +107,9 @@ def test_a_failed_claim_says_the_numbers_it_was_judged_by(inv):
     ("final_val of SimpleNet2 depth=7", "matches none"),
     ("final_val of SimpleNet2 width=7", "a parameter of the investigation's variants"),
     ("final_val of SimpleNet2 depth>=many", "a number after depth>="),
+    ("final_val of SimpleNet2 images=many", r"images=<n>\[\|<n>\] or images>=<n> .*found 'images=many'"),
+    ("final_val of SimpleNet2 epochs>=2.5", "a whole number; found 'epochs>=2.5'"),
+    ("final_val of SimpleNet2 epochs=10|", "a whole number; found 'epochs=10|'"),
     ("__import__('os').system('true')", "other characters"),
     ("final_val of SimpleNet2 to 9 decimals", "from 0 to 6"),
     ("final_val of SimpleNet2 , detectably", "the end of the expression"),
@@ -254,6 +257,48 @@ def test_images_says_how_many_training_images_the_runs_trained_on(inv):
     assert value(inv, "images of SimpleNet2 activation=ReLU|tanh") == "10,000 and all"
     inv.runs[0].record["data"] = {"train_images": 2_000}  # what the run recorded comes first
     assert value(inv, "images of SimpleNet2 activation=ReLU|tanh") == "2,000, 10,000 and all"
+
+
+def chosen(inv, *terms: str) -> list[tuple[str, int]]:
+    """The (activation, seed) of each run a group's terms choose."""
+    return sorted((r.variant.kwargs["activation"], r.record["seed"]) for r in findings.group(list(terms), inv).runs)
+
+
+def test_images_terms_choose_the_runs_by_the_training_images_their_records_state(inv):
+    for r in inv.runs:
+        if r.variant in (RELU, TANH):
+            r.record["data"] = {"train_images": 10_000 if (r.variant, r.record["seed"]) != (RELU, 314159) else 60_000}
+    # none and LeNet5 state no number (the fixtures'): no number term matches them
+    assert chosen(inv, "SimpleNet2", "images=60000") == [("ReLU", 314159)]
+    assert chosen(inv, "SimpleNet2", "activation=ReLU", "images=10000") == [("ReLU", 1729), ("ReLU", 271828)]
+    assert len(chosen(inv, "SimpleNet2", "images=10000|60000")) == 6
+    assert chosen(inv, "SimpleNet2", "images>10000") == [("ReLU", 314159)]
+    assert chosen(inv, "SimpleNet2", "images<=10000") == chosen(inv, "SimpleNet2", "images<60000") == \
+        [("ReLU", 1729), ("ReLU", 271828), ("tanh", 1729), ("tanh", 271828), ("tanh", 314159)]
+    assert chosen(inv, "SimpleNet2", "images>=1") == chosen(inv, "SimpleNet2", "images=10000|60000")
+    assert value(inv, "final_val of SimpleNet2 activation=ReLU images=10000") == "96.5%"  # (97 + 96) / 2
+    assert value(inv, "count runs of SimpleNet2 images<10000") == "0"
+
+
+def test_epochs_terms_choose_the_runs_by_the_epochs_their_records_hold(inv):
+    assert chosen(inv, "SimpleNet2", "epochs=12") == [("none", 1729)]
+    assert chosen(inv, "SimpleNet2", "epochs<30") == [("none", 1729)]
+    assert len(chosen(inv, "SimpleNet2", "epochs>=30")) == 6 and ("none", 1729) not in chosen(inv, "epochs>=30")
+    assert len(chosen(inv, "epochs=12|30")) == 8  # LeNet5's run too: the term chooses no family
+    assert value(inv, "count runs of SimpleNet2 epochs>12") == "6"
+    assert holds(inv, "SimpleNet2 activation=ReLU epochs>=20 beats SimpleNet2 epochs<20 on final_val")  # 97.0 vs 96.5
+    assert not holds(inv, "SimpleNet2 epochs>=20 beats SimpleNet2 epochs<20 on final_val")  # 94.0 vs 96.5
+
+
+def test_a_variant_parameter_named_epochs_wins_over_the_records_count():
+    short, long = (variant("SimpleNet2", depth=0, activation="ReLU", epochs=e) for e in (10, 20))
+    stopped = Run(Path("short.json"), make_record(INV, short, 1729, epochs=5), short)  # planned 10, holds 5
+    finished = Run(Path("long.json"), make_record(INV, long, 1729, epochs=20), long)
+    inv = InvestigationData(SPEC, [stopped, finished], [short, long])
+    assert findings.group(["epochs=10"], inv).runs == (stopped,)  # the variant's 10, not the record's 5
+    assert findings.group(["epochs>=15"], inv).runs == (finished,)
+    with pytest.raises(findings.ExpressionError, match="matches none"):
+        findings.group(["epochs=5"], inv)
 
 
 def test_a_tuple_parameter_is_matched_as_the_variants_name_writes_it():

@@ -18,7 +18,12 @@ A *group* is the runs of the page's investigation whose variant matches every te
 - a model family (``SimpleNet2``), or a variant's full name (``SimpleNet2[activation=ReLU,depth=0]``);
 - ``key=value`` (a model parameter or training setting, as the variant names it), ``key=a|b`` for
   either, ``key>=n``, ``key<=n``, ``key>n``, ``key<n`` for numbers; ``seed=n`` (or ``seed=a|b``)
-  keeps those seeds' runs.
+  keeps those seeds' runs;
+- ``images=n`` (or ``images=a|b``, ``images>=n``, ``images<=n``, ``images>n``, ``images<n``) keeps
+  the runs that trained on that many training images, as their records state it (a record that
+  states no number is matched by none); ``epochs=n`` and the rest the same keep the runs whose
+  records hold that many epochs. A variant parameter of the same name (a sweep that sets
+  ``epochs``) wins: the term then chooses variants as ``key=value`` does.
 
 A *summary* is one of :func:`battleground.core.outcomes.summaries` (``final_val``, ``best_val``,
 ``test``, ``val_loss``, ``train_loss``…) or ``train_seconds`` (a complete run's training seconds,
@@ -67,6 +72,7 @@ A claim about a group without runs does not hold: there is nothing to support it
 from __future__ import annotations
 
 import math
+import operator
 import re
 import statistics
 from collections import Counter
@@ -103,6 +109,7 @@ RULES = {
     "window": (f"{outcomes.WINDOW}", "the last epochs over which the fall is judged"),
     "chance_margin": (f"{outcomes.CHANCE_MARGIN * 100:g} points", "how far above one in the classes is still chance"),
 }
+_COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 _TERM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(>=|<=|=|>|<)(.+)$")
 _TOKEN = re.compile(r"\d+(?:-\d+)+|\d+(?:\.\d+)?|[A-Za-z_][\w.-]*(?:\[[^\]\s]*\])?(?:(?:>=|<=|=|>|<)[^\s,]+)?|,")
 
@@ -157,9 +164,14 @@ def _term_matches(term: str, inv: InvestigationData) -> tuple[Callable, Callable
             raise ExpressionError(f"seed=<seed>[|<seed>]; found {term!r}")
         seeds = {int(s) for s in written.split("|")}
         return (lambda v: True), (lambda r: r.record["seed"] in seeds)
+    # A parameter the variants declare keeps its meaning (a sweep over epochs is chosen by its
+    # variants, as their names write it); only otherwise is images|epochs the record's count.
+    if key in _RUN_COUNTS and not any(key in v.kwargs for v in inv.variants):
+        return (lambda v: True), _count_matches(key, op, written, term)
     if not any(key in v.kwargs for v in inv.variants):
         known = sorted({k for v in inv.variants for k in v.kwargs})
-        raise ExpressionError(f"a parameter of the investigation's variants ({', '.join(known)}); found {key!r}")
+        raise ExpressionError(f"a parameter of the investigation's variants ({', '.join(known)}), or "
+                              f"{', '.join(['seed', *_RUN_COUNTS])}; found {key!r}")
     if op == "=":  # a tuple as its variant name writes it too: widths=950-50, activation=ReLU-sigmoid
         written_values = written.split("|")
         choices = [Selection(where=((key, value),)) for value in written_values]
@@ -168,7 +180,7 @@ def _term_matches(term: str, inv: InvestigationData) -> tuple[Callable, Callable
     bound = _number(written)
     if bound is None:
         raise ExpressionError(f"a number after {key}{op}; found {written!r}")
-    compare = {">=": float.__ge__, "<=": float.__le__, ">": float.__gt__, "<": float.__lt__}[op]
+    compare = _COMPARE[op]
 
     def numeric(v) -> bool:
         found = v.kwargs.get(key)
@@ -176,6 +188,20 @@ def _term_matches(term: str, inv: InvestigationData) -> tuple[Callable, Callable
         return number is not None and compare(number, bound)
 
     return numeric, (lambda r: True)
+
+
+def _count_matches(key: str, op: str, written: str, term: str) -> Callable:
+    """Whether a run's count (its training images or its epochs) matches ``images=a|b``,
+    ``epochs>=n``…; a run whose record states no count matches no term."""
+    numbers = written.split("|") if op == "=" else [written]
+    if not all(n.isdigit() for n in numbers):
+        raise ExpressionError(f"{key}=<n>[|<n>] or {key}>=<n> (<=, >, <), n a whole number; found {term!r}")
+    count = _RUN_COUNTS[key]
+    if op == "=":
+        wanted = {int(n) for n in numbers}
+        return lambda r: count(r.record) in wanted
+    bound, compare = int(written), _COMPARE[op]
+    return lambda r: (n := count(r.record)) is not None and compare(n, bound)
 
 
 def group(terms: list[str], inv: InvestigationData) -> Group:
@@ -562,6 +588,16 @@ def _train_images(record: dict) -> int | None:
     """How many training images a run trained on (the data it recorded, else its train_size);
     None for the whole training set."""
     return (record.get("data") or {}).get("train_images") or record["config"].get("train_size")
+
+
+def _epochs(record: dict) -> int:
+    """How many epochs a run's record holds (a stopped run's fewer than planned)."""
+    return len(record["epochs"]["epoch"])
+
+
+# The run-level counts a group's terms choose by (images=10000, epochs>=20): what the record
+# states, since the variant's name does not carry them.
+_RUN_COUNTS: dict[str, Callable[[dict], int | None]] = {"images": _train_images, "epochs": _epochs}
 
 
 def _train_seconds(record: dict) -> float | None:
