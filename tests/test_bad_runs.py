@@ -263,11 +263,11 @@ def test_an_interrupted_record_without_a_checkpoint_is_kept_unless_forced(traine
     assert _snapshot(trained["runs"]) == before
 
 
-def test_a_complete_record_shorter_than_asked_is_retrained_only_with_force(trained):
+def test_a_complete_record_shorter_than_asked_is_retrained_only_when_asked(trained):
     before = _snapshot(trained["runs"])
     result = battleground(trained, *_run(trained, "--epochs", "3", "--variant", VARIANT))
     refused(result, 1, str(_record_path(trained)), "a complete run of 2 epochs, and --epochs 3 asks for more",
-            "use --force to discard its 2 epochs")
+            "use --replace to discard its 2 epochs")
     assert _snapshot(trained["runs"]) == before
 
 

@@ -80,3 +80,35 @@ def test_the_executors_description_is_the_records_environment_executor():
     assert described == {"name": "local", "processes": 4}
     assert provenance.environment(torch.device("cpu"), described)["executor"] == described
     assert "executor" not in provenance.environment(torch.device("cpu"))  # a measurement, not a run
+
+
+def _trained_with(task: Task, status: str = "complete", epochs: int = 3, **changes) -> dict:
+    """A record of ``task`` trained with its settings, but for ``changes``."""
+    record = make_record(NAME, task.variant, task.seed, epochs=epochs, status=status)
+    record["config"] = task.config.replace(**changes).as_dict()
+    return record
+
+
+def test_a_finished_run_falls_short_of_a_task_with_other_settings_or_more_epochs():
+    task = TASKS[0]  # DEFAULTS with epochs=3: every training image
+    assert executor.falls_short(_trained_with(task), task) is None
+    assert executor.falls_short(_trained_with(task, epochs=7, budget_s=60), task) is None  # length: the sweep's
+    smaller = _trained_with(task, train_size=10_000)
+    assert executor.falls_short(smaller, task) == "trained with train_size 10,000 (asked: none (all))"
+    two = _trained_with(task, lr=0.1, optimizer="Adam")
+    assert executor.falls_short(two, task) == "trained with optimizer Adam (asked: SGD), lr 0.1 (asked: 0.001)"
+    longer = dataclasses.replace(task, config=task.config.replace(epochs=5))
+    assert executor.falls_short(_trained_with(task), longer) == \
+        "a complete run of 3 epochs, and --epochs 5 asks for more"
+    assert executor.falls_short(_trained_with(task, status="diverged"), longer) is None  # it stopped for good
+
+
+def test_a_run_that_falls_short_is_replaced_only_when_asked_and_the_others_are_kept(tmp_path):
+    records.write_record(executor.record_path(TASKS[0], tmp_path), _trained_with(TASKS[0]))
+    records.write_record(executor.record_path(TASKS[1], tmp_path), _trained_with(TASKS[1], train_size=10_000))
+    with pytest.raises(executor.WouldDiscard, match=r"tanh.*trained with train_size 10,000 \(asked: none \(all\)\); "
+                                                      r".*use --replace to discard its 3 epochs"):
+        executor.check_nothing_lost(TASKS[:2], tmp_path)
+    executor.check_nothing_lost(TASKS[:2], tmp_path, replace=True)
+    with executor.claimed(TASKS[:2], range(2), tmp_path, force=False, resume=True, log=lambda _: None) as claim:
+        assert claim.todo == [1] and list(claim.finished) == [0]  # the one that matches is kept

@@ -53,7 +53,7 @@ def test_plan_counts_real_records_and_times_what_is_left(tmp_path, data_dir, cap
             "--runs-dir", str(runs), "--jobs", "2"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "2 runs declared: 1 done, 0 short, 0 partial, 1 missing" in out  # the smoke's SimpleNet2 and LeNet5
+    assert "2 runs declared: 1 done, 0 short, 0 changed, 0 partial, 1 missing" in out  # the smoke's SimpleNet2 and LeNet5
     assert "LeNet5[activation=tanh]:" in out and "timed on 2,000 images" in out
     assert "wall time: about" in out and "local executor, --jobs 2" in out
     cpus = os.cpu_count()
@@ -68,13 +68,12 @@ def test_plan_counts_real_records_and_times_what_is_left(tmp_path, data_dir, cap
     assert [plan.state_of(task, runs) for task in real] == [("missing", 0)] * 2  # smoke records are no real runs
 
 
+@pytest.mark.slow  # trains 2 epochs on all 60,000 images
 def test_a_complete_run_with_fewer_epochs_than_asked_is_short_and_costs_what_it_lacks(tmp_path, data_dir,
                                                                                       repo_root, capsys):
     runs = tmp_path / "runs"
-    assert main(["run", INVESTIGATION, "--smoke", "--epochs", "2", "--device", "cpu", "--data-dir", str(data_dir),
-                 "--runs-dir", str(runs), "--variant", SIMPLE]) == 0
-    path = records.record_path(runs, INVESTIGATION, SIMPLE, 1729)  # the smoke run's record, as a real run's
-    records.write_record(path, {key: value for key, value in records.load_record(path).items() if key != "smoke"})
+    assert main(["run", INVESTIGATION, "--epochs", "2", "--seed", "1729", "--device", "cpu", "--data-dir",
+                 str(data_dir), "--runs-dir", str(runs), "--variant", SIMPLE]) == 0
     bench = repo_root / "runs" / "benchmarks" / "amd-epyc-2-threads.json"
     argv = ["plan", INVESTIGATION, "--variant", SIMPLE, "--seed", "1729", "--device", "cpu", "--runs-dir", str(runs),
             "--bench", str(bench)]
@@ -85,7 +84,7 @@ def test_a_complete_run_with_fewer_epochs_than_asked_is_short_and_costs_what_it_
 
     assert main([*argv, "--epochs", "5"]) == 0
     out = capsys.readouterr().out
-    assert "1 runs declared: 0 done, 1 short, 0 partial, 0 missing" in out
+    assert "1 runs declared: 0 done, 1 short, 0 changed, 0 partial, 0 missing" in out
     assert "short: 1 complete runs have 2 epochs of the 5 asked" in out
     task, = selected_tasks(parser().parse_args([*argv, "--epochs", "5"]))
     cost = plan.bench_cost(task, json.loads(bench.read_text()), bench)
@@ -116,7 +115,7 @@ def test_plan_on_cuda_from_a_bench_file_needs_no_gpu(tmp_path, repo_root, capsys
             "--runs-dir", str(tmp_path), "--slots", "4"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "48 runs declared: 0 done, 0 short, 0 partial, 48 missing" in out and "on 4 slots (--slots 4)" in out
+    assert "48 runs declared: 0 done, 0 short, 0 changed, 0 partial, 48 missing" in out and "on 4 slots (--slots 4)" in out
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -139,3 +138,31 @@ def test_without_ray_the_executor_flag_says_how_to_install(repo_root):
     result = subprocess.run([sys.executable, "-c", script], cwd=repo_root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip() == 'battleground: error: the Ray executor needs Ray: pip install -e ".[ray]"'
+
+
+@pytest.mark.slow  # trains a run on 2,000 images, then again on all 60,000
+def test_a_run_trained_with_other_settings_is_changed_and_only_replace_trains_it_again(tmp_path, data_dir,
+                                                                                      repo_root, capsys):
+    runs = tmp_path / "runs"
+    assert main(["run", INVESTIGATION, "--smoke", "--epochs", "1", "--device", "cpu", "--data-dir", str(data_dir),
+                 "--runs-dir", str(runs), "--variant", SIMPLE]) == 0
+    path = records.record_path(runs, INVESTIGATION, SIMPLE, 1729)  # the smoke run on 2,000 images, as a real run
+    records.write_record(path, {key: value for key, value in records.load_record(path).items() if key != "smoke"})
+    bench = repo_root / "runs" / "benchmarks" / "amd-epyc-2-threads.json"
+    selection = [INVESTIGATION, "--variant", SIMPLE, "--seed", "1729", "--epochs", "1", "--device", "cpu",
+                 "--data-dir", str(data_dir), "--runs-dir", str(runs)]
+    capsys.readouterr()
+    assert main(["plan", *selection, "--bench", str(bench)]) == 0
+    out = capsys.readouterr().out
+    assert "1 runs declared: 0 done, 0 short, 1 changed, 0 partial, 0 missing" in out
+    assert "e.g. one trained with train_size 2,000 (asked: none (all)); --replace trains them again" in out
+
+    assert main(["run", *selection]) == 1  # refused: it would discard the recorded run
+    assert "trained with train_size 2,000 (asked: none (all))" in capsys.readouterr().err
+    assert records.load_record(path)["data"]["train_images"] == 2_000
+
+    assert main(["run", *selection, "--replace"]) == 0
+    replaced = records.load_record(path)
+    assert replaced["data"]["train_images"] == 60_000 and replaced["config"]["train_size"] is None
+    assert main(["run", *selection, "--replace"]) == 0  # now it meets the sweep: kept
+    assert "skipping" in capsys.readouterr().out and records.load_record(path)["started"] == replaced["started"]

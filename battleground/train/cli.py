@@ -46,6 +46,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("investigation", help="an investigation's name, as 'battleground list' shows")
     _selection_flags(run)
     run.add_argument("--force", action="store_true", help="retrain every selected run from scratch, complete ones included")
+    run.add_argument("--replace", action="store_true",
+                     help="train again, from epoch 1, the finished runs that fall short of this sweep: complete with "
+                          "fewer epochs than --epochs asks, or trained with other settings than the investigation's "
+                          "now (their records are replaced); runs that already meet it are skipped, and interrupted "
+                          "ones resume")
     run.add_argument("--restart", action="store_true", help="train interrupted runs from epoch 1 instead of "
                      "resuming them from their checkpoint")
     run.add_argument("--no-batch", action="store_true",
@@ -63,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
                       "made on a GPU machine) instead of timing one epoch of each model here")
     plan.add_argument("--slots", type=int, help="runs at a time (default: --jobs, or the Ray cluster's "
                       "concurrent tasks: --address's, else this machine's CPUs or GPUs)")
-    plan.set_defaults(force=False, restart=False, no_batch=False)
+    plan.set_defaults(force=False, restart=False, replace=False, no_batch=False)
 
     bench = commands.add_parser("bench", help="time our trainer against the tutorial loop, in one run")
     bench.add_argument("--models", default="SimpleNet2,LeNet5",
@@ -295,7 +300,7 @@ def _run_ray(args, tasks: list[Task]) -> list[dict]:
                                    gpus_per_task=args.gpus_per_task, max_retries=args.max_retries)
     device = "cuda" if args.gpus_per_task and args.device == "auto" else args.device
     done, failures = ray_executor.run_ray(tasks, args.runs_dir, cluster, data_dir=args.data_dir, device=device,
-                                          force=args.force, restart=args.restart,
+                                          force=args.force, restart=args.restart, replace=args.replace,
                                           batch=False if args.no_batch else None)
     if failures:
         raise Failure(f"{len(failures)} of {len(tasks)} runs failed; first: {failures[0].task.variant.name} "
@@ -327,11 +332,11 @@ def command_run(args) -> int:
                 print(f"note: --jobs {args.jobs}: {jobs} worker processes, for {len(tasks)} runs on "
                       f"{os.cpu_count()} cores")
             done, throughput = parallel.run_parallel(tasks, args.runs_dir, jobs, data_dir=args.data_dir,
-                                                     force=args.force, restart=args.restart)
+                                                     force=args.force, restart=args.restart, replace=args.replace)
             print(throughput)
         else:
             done = local.run_local(tasks, device, args.runs_dir, data_dir=args.data_dir, force=args.force,
-                                   restart=args.restart, batch=False if args.no_batch else None,
+                                   restart=args.restart, replace=args.replace, batch=False if args.no_batch else None,
                                    cuda_graphs=args.cuda_graphs)
     except VariantError as error:  # checked before anything trains
         raise Failure(f"{experiments.source_file(investigation.name)}: {error}") from None

@@ -4,7 +4,8 @@ An executor decides where tasks train; around the training they all do the same 
 do them here:
 
 - refuse, before anything trains, a sweep that would discard recorded epochs
-  (:func:`check_nothing_lost`);
+  (:func:`check_nothing_lost`), unless told to: ``--replace`` trains again the finished runs that
+  fall short of what the sweep asks (:func:`falls_short`), ``--force`` every run;
 - lock each run's record while it trains, and under the locks skip the runs that are already
   finished (:func:`claimed`), since another process may just have finished one;
 - mark a run that stopped mid-way ``interrupted`` (:func:`mark_interrupted`);
@@ -22,11 +23,38 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from battleground.core import lock, records
+from battleground.core.config import TrainConfig
 from battleground.core.spec import Task
 from battleground.train import checkpoint
 
 FINISHED = ("complete", "diverged")  # training again would only repeat the same result
 LOCAL = {"name": "local"}  # the local executor in this process, the default of every record
+# How long a run trains is the sweep's to choose (a continuation, a budget on other hardware);
+# every other setting decides what the run measured.
+LENGTH_SETTINGS = ("epochs", "budget_s")
+OTHER_SETTINGS = "trained with "  # how falls_short's reason for other settings begins
+
+
+def falls_short(record: dict, task: Task) -> str | None:
+    """Why a finished ``record`` is not the run ``task`` asks for, or None when it is: it trained
+    with other settings (the investigation's settings changed since, say to train on every image),
+    or it is complete with fewer epochs than ``--epochs`` asks. A diverged run stopped where
+    training can tell no more, so its length never falls short."""
+    held = TrainConfig(**record["config"]).as_dict()
+    wanted = task.config.as_dict()
+    changed = [f"{key} {_shown(held[key])} (asked: {_shown(wanted[key])})" for key in wanted
+               if key not in LENGTH_SETTINGS and held[key] != wanted[key]]
+    if changed:
+        return OTHER_SETTINGS + ", ".join(changed)
+    epochs, asked = len(record["epochs"]["epoch"]), task.config.epochs
+    if record["status"] == "complete" and asked is not None and epochs < asked:
+        return f"a complete run of {epochs} epochs, and --epochs {asked} asks for more"
+    return None
+
+
+def _shown(value) -> str:
+    return "none (all)" if value is None else f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) \
+        else str(value)
 
 
 def describe(name: str, **details) -> dict:
@@ -41,7 +69,9 @@ def record_path(task: Task, runs_dir: Path | str) -> Path:
 
 def existing_finished(task: Task, runs_dir: Path | str, resume: bool = True,
                       log: Callable[[str], None] = print) -> dict | None:
-    """The record of ``task`` if one exists with status complete or diverged.
+    """The record of ``task`` if one exists with status complete or diverged and does not fall
+    short of it (:func:`falls_short`: such a record is to be replaced, which
+    :func:`check_nothing_lost` allows only when asked to).
 
     A record that cannot be read beside a checkpoint (a record cut short, say) is not finished:
     the checkpoint is the truth, and resuming from it rewrites the record. Without a checkpoint
@@ -58,7 +88,7 @@ def existing_finished(task: Task, runs_dir: Path | str, resume: bool = True,
         return None
     if records.is_smoke(record) != task.smoke:  # a smoke record is no run of the investigation: replaced
         return None
-    return record if record["status"] in FINISHED else None
+    return record if record["status"] in FINISHED and falls_short(record, task) is None else None
 
 
 class WouldDiscard(Exception):
@@ -67,11 +97,12 @@ class WouldDiscard(Exception):
 
 
 def check_nothing_lost(tasks: Iterable[Task], runs_dir: Path | str, force: bool = False, restart: bool = False,
-                       resumable: Callable[[Path], bool] | None = None) -> None:
+                       resumable: Callable[[Path], bool] | None = None, replace: bool = False) -> None:
     """Refuse, before anything trains, a sweep that would throw away recorded epochs: an unfinished
     record with epochs and no checkpoint to continue it (``resumable``: whether one exists beside
-    the record; ``--restart`` says to start such runs afresh), or a complete record with fewer
-    epochs than ``--epochs`` asks, which keeps no checkpoint to continue from. ``force`` discards
+    the record; ``--restart`` says to start such runs afresh), or a finished record that falls
+    short of its task (:func:`falls_short`: other settings, or fewer epochs than ``--epochs``
+    asks), which keeps no checkpoint to continue from. ``replace`` allows the second, ``force``
     both. A record with more epochs than asked is kept: finished runs are skipped. A smoke run's
     record is no result: a real run replaces it; but a smoke run never replaces a real run's
     record, even with ``force``."""
@@ -89,11 +120,12 @@ def check_nothing_lost(tasks: Iterable[Task], runs_dir: Path | str, force: bool 
                                f"(smoke runs go to {records.SMOKE_RUNS_DIR}/ by default) or give another folder")
         if force or records.is_smoke(record) != task.smoke:
             continue
-        held, wanted = len(record["epochs"]["epoch"]), task.config.epochs
-        if record["status"] == "complete" and wanted is not None and held < wanted:
-            raise WouldDiscard(f"{path}: a complete run of {held} epochs, and --epochs {wanted} asks for more; a "
-                               f"complete run keeps no checkpoint to continue from, so it would train again from "
-                               f"epoch 1: use --force to discard its {held} epochs")
+        held = len(record["epochs"]["epoch"])
+        short = falls_short(record, task) if record["status"] in FINISHED else None
+        if short and not replace:
+            raise WouldDiscard(f"{path}: {short}; a finished run keeps no checkpoint to continue from, so it would "
+                               f"train again from epoch 1: use --replace to discard its {held} epochs (and those "
+                               "of every run that falls short like it)")
         if record["status"] not in FINISHED and held and not restart and not resumable(path):
             raise WouldDiscard(f"{path}: {held} epochs of an unfinished run (status {record['status']}) and no "
                                f"checkpoint to resume from; training it now would discard them: use --force (or "

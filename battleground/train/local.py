@@ -52,11 +52,14 @@ def run_local(
     cuda_graphs: bool = False,
     report: Callable[[dict], None] | None = None,
     trained_by: dict = executor.LOCAL,
+    replace: bool = False,
 ) -> list[dict]:
     """Train each task (skipping those already complete or diverged, unless ``force``); return
     their records in task order.
 
-    An interrupted run resumes from its checkpoint unless ``restart`` or ``force``. Fresh tasks
+    An interrupted run resumes from its checkpoint unless ``restart`` or ``force``; ``replace``
+    trains again the finished runs that fall short of their task
+    (:func:`battleground.train.executor.falls_short`). Fresh tasks
     of one shape (one model and config; seeds and learning rates may differ, see
     :func:`battleground.train.group.shape`), so a seed band and an lr sweep alike, train together
     through :mod:`battleground.train.group` where that is faster on ``device`` (``batch=None``),
@@ -75,7 +78,7 @@ def run_local(
     for task in tasks:  # a parameter its model family lacks fails now, not hours into the sweep
         models.full_params(task.variant)
     resume = not (restart or force)
-    executor.check_nothing_lost(tasks, runs_dir, force, restart)
+    executor.check_nothing_lost(tasks, runs_dir, force, restart, replace=replace)
     for positions in units(tasks, runs_dir, batch, resume):
         with executor.claimed(tasks, positions, runs_dir, force, resume, log) as claim:
             results.update(claim.finished)

@@ -76,11 +76,11 @@ def _work(args: tuple) -> list[tuple[int, dict, bool]]:
     """Train one chunk; ``(position, record, trained here)`` for each of its tasks."""
     from battleground.train import executor, local
 
-    positions, tasks, runs_dir, data_dir, force, restart, jobs = args
+    positions, tasks, runs_dir, data_dir, force, restart, replace, jobs = args
     finished = [not force and executor.existing_finished(t, runs_dir, not restart, log=lambda _: None) is not None
                 for t in tasks]
     done = local.run_local(tasks, _device(), runs_dir, data_dir=data_dir, force=force, restart=restart,
-                           progress=False, log=_worker_log, batch=False,
+                           replace=replace, progress=False, log=_worker_log, batch=False,
                            trained_by=executor.describe("local", processes=jobs))
     return [(i, record, not skipped) for i, record, skipped in zip(positions, done, finished)]
 
@@ -98,17 +98,17 @@ def _device():
 
 
 def run_parallel(tasks: list[Task], runs_dir: Path | str, jobs: int, data_dir: Path | str | None = None,
-                 force: bool = False, restart: bool = False,
+                 force: bool = False, restart: bool = False, replace: bool = False,
                  log: Callable[[str], None] = print) -> tuple[list[dict], Throughput]:
     """Train ``tasks`` on the CPU in ``jobs`` worker processes of one thread each; returns their
     records in task order and the throughput of the runs trained here."""
     from battleground.train import executor
 
-    executor.check_nothing_lost(tasks, runs_dir, force, restart)  # before any worker starts
+    executor.check_nothing_lost(tasks, runs_dir, force, restart, replace=replace)  # before any worker starts
     jobs = max(1, min(jobs, len(tasks)))  # a worker without a task would only load torch
     size = max(1, min(CHUNK, -(-len(tasks) // jobs)))  # a short sweep still spreads over every worker
     chunks = [(list(range(start, min(start + size, len(tasks)))), tasks[start:start + size],
-               str(runs_dir), data_dir, force, restart, jobs) for start in range(0, len(tasks), size)]
+               str(runs_dir), data_dir, force, restart, replace, jobs) for start in range(0, len(tasks), size)]
     records: dict[int, dict] = {}
     trained = 0
     begun = time.perf_counter()

@@ -1,8 +1,9 @@
 """``battleground plan``: what a sweep has left to do and what it will cost, before anything runs.
 
 Each selected run is done (complete or diverged), short (complete, but with fewer epochs than
-``--epochs`` now asks: a run to continue or train again), partial (a record that stopped mid-way)
-or missing. The cost of the rest comes from one timed epoch of each model shape on this machine's
+``--epochs`` now asks: a run to continue or train again), changed (finished, but with other
+settings than the sweep's, such as fewer training images: a run to train again, ``--replace``),
+partial (a record that stopped mid-way) or missing. The cost of the rest comes from one timed epoch of each model shape on this machine's
 device (on at most :data:`TIMED_IMAGES` training images, scaled to the run's), plus one timed
 validation; or, with a ``bench`` file (``battleground bench``, perhaps run on another machine),
 from its trainer's seconds per epoch of the family's benchmarked model, scaled by the FLOPs of a
@@ -29,6 +30,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from battleground.core import records
 from battleground.core.spec import Task
+from battleground.train import executor
 
 TIMED_IMAGES = 10_000  # training images of the timed epoch: enough to time, quick for a large grid
 
@@ -46,31 +48,41 @@ class Cost:
 @dataclass(frozen=True)
 class Planned:
     task: Task
-    state: str  # done, short, partial or missing
+    state: str  # one of STATES
     epochs_done: int
     seconds: float  # the run's remaining wall time on one slot (0 when done)
 
 
-STATES = ("done", "short", "partial", "missing")
+STATES = ("done", "short", "changed", "partial", "missing")
 
 
 def state_of(task: Task, runs_dir: Path | str) -> tuple[str, int]:
-    """``(done|short|partial|missing, epochs recorded)`` of ``task``'s record in ``runs_dir``: a
-    complete record with fewer epochs than ``task.config.epochs`` is short (a budget run, or a
-    diverged one, which stopped where training can tell no more, is done)."""
+    """``(state, epochs recorded)`` of ``task``'s record in ``runs_dir``: a complete record with
+    fewer epochs than ``task.config.epochs`` is short (a budget run, or a diverged one, which
+    stopped where training can tell no more, is done); a finished one with other settings is
+    changed, and costs a whole run (0 epochs that count)."""
+    state, epochs, _ = _state_why(task, runs_dir)
+    return state, epochs
+
+
+def _state_why(task: Task, runs_dir: Path | str) -> tuple[str, int, str | None]:
+    """:func:`state_of`, and why a finished run falls short of ``task`` (None if it does not)."""
     path = records.record_path(runs_dir, task.investigation, task.variant.name, task.seed)
     if not path.exists():
-        return "missing", 0
+        return "missing", 0, None
     try:
         record = records.load_record(path)
     except records.RecordError:
-        return "partial", 0  # unreadable: a re-run resumes from the checkpoint or trains afresh
+        return "partial", 0, None  # unreadable: a re-run resumes from the checkpoint or trains afresh
     if records.is_smoke(record) != task.smoke:  # a smoke run's record stands for no real run
-        return "missing", 0
+        return "missing", 0, None
     epochs = len(record["epochs"]["epoch"])
-    if record["status"] == "complete" and task.config.epochs is not None and epochs < task.config.epochs:
-        return "short", epochs
-    return ("done" if record["status"] in ("complete", "diverged") else "partial"), epochs
+    if record["status"] not in executor.FINISHED:
+        return "partial", epochs, None
+    why = executor.falls_short(record, task)
+    if why is None:
+        return "done", epochs, None
+    return ("changed", 0, why) if why.startswith(executor.OTHER_SETTINGS) else ("short", epochs, why)
 
 
 def shape_key(task: Task) -> tuple:
@@ -183,7 +195,8 @@ def plan(tasks: list[Task], runs_dir: Path | str, device: torch.device, slots: i
          log: Callable[[str], None] = print) -> list[Planned]:
     """Print the plan of ``tasks``; returns each run's state and remaining seconds."""
     bench = json.loads(Path(bench_path).read_text(encoding="utf-8")) if bench_path else None
-    states = [state_of(task, runs_dir) for task in tasks]
+    found = [_state_why(task, runs_dir) for task in tasks]
+    states = [(state, epochs) for state, epochs, _ in found]
     counts = {name: sum(state == name for state, _ in states) for name in STATES}
     log(f"{len(tasks)} runs declared: " + ", ".join(f"{counts[name]} {name}" for name in STATES))
     short = [epochs for state, epochs in states if state == "short"]
@@ -191,6 +204,10 @@ def plan(tasks: list[Task], runs_dir: Path | str, device: torch.device, slots: i
         wanted = sorted({task.config.epochs for task, (state, _) in zip(tasks, states) if state == "short"})
         log(f"short: {len(short)} complete runs have {_span(short)} epochs of the {_span(wanted)} asked "
             "(continue them, or train them again)")
+    changed = [why for state, _, why in found if state == "changed"]
+    if changed:
+        log(f"changed: {len(changed)} finished runs no longer match the sweep's settings, e.g. one "
+            f"{changed[0]}; --replace trains them again")
     costs: dict[tuple, Cost] = {}
     arrays: dict = {}
     planned = []

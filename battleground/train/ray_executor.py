@@ -418,9 +418,11 @@ class _Sweep:
 
 def run_ray(tasks: list[Task], runs_dir: Path | str, cluster: Cluster, data_dir: Path | str | None = None,
             device: str = "auto", force: bool = False, restart: bool = False, batch: bool | None = None,
-            progress: bool = True, log: Callable[[str], None] = print) -> tuple[list[dict | None], list[Failed]]:
+            progress: bool = True, log: Callable[[str], None] = print,
+            replace: bool = False) -> tuple[list[dict | None], list[Failed]]:
     """Train ``tasks`` on a Ray cluster; returns their records in task order (None for a run that
-    failed) and the failures. Finished runs are skipped unless ``force``."""
+    failed) and the failures. Finished runs are skipped unless ``force``; ``replace`` trains again
+    those that fall short of their task (:func:`battleground.train.executor.falls_short`)."""
     from battleground.train import executor
 
     runs_dir = Path(runs_dir)
@@ -438,7 +440,7 @@ def run_ray(tasks: list[Task], runs_dir: Path | str, cluster: Cluster, data_dir:
         if claim.finished:
             log(f"skipping {len(claim.finished)} finished runs (--force retrains them)")
         executor.check_nothing_lost([tasks[i] for i in claim.todo], runs_dir, force, restart,
-                                    resumable=lambda path: True)  # scratch checkpoints are the workers' to check
+                                    resumable=lambda path: True, replace=replace)  # scratch checkpoints are the workers' to check
         results: dict[int, dict | None] = dict(claim.finished)
         failures: list[Failed] = []
         if claim.todo:
