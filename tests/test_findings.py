@@ -332,6 +332,22 @@ def test_setting_and_train_seconds_read_what_the_records_say(inv):
         value(inv, "setting colour of SimpleNet2")
 
 
+def test_left_chance_is_the_first_epoch_above_chance_and_a_run_still_at_chance_has_none(inv):
+    for r, first in zip(inv.runs, (1, 20, None, 3, 5, 7)):  # the ReLU and tanh seeds leave chance here
+        column = r.record["epochs"]["val_accuracy"]
+        r.record["epochs"]["val_accuracy"] = [0.1135 if first is None or epoch < first else 0.9
+                                              for epoch in range(1, len(column) + 1)]
+    assert value(inv, "min left_chance of SimpleNet2 activation=ReLU") == "1"
+    assert value(inv, "max left_chance of SimpleNet2 activation=ReLU") == "20"  # the third never left
+    assert value(inv, "left_chance of SimpleNet2 activation=ReLU to 1 decimals") == "10.5"  # the two that left
+    assert value(inv, "left_chance of SimpleNet2 activation=tanh") == "5"
+    assert value(inv, "left_chance of LeNet5") == "no value yet"  # collapsed: never left chance
+    assert holds(inv, "SimpleNet2 activation=tanh beats SimpleNet2 activation=ReLU on left_chance")  # earlier
+    assert not holds(inv, "SimpleNet2 activation=ReLU beats SimpleNet2 activation=tanh on left_chance")
+    assert holds(inv, "max left_chance of SimpleNet2 activation=tanh below 8")
+    assert not holds(inv, "max left_chance of SimpleNet2 activation=tanh below 7")
+
+
 def test_an_investigation_reads_the_summaries_of_its_declared_problem_with_runs_or_without():
     spec = builder.discover_investigations()["digit-pairs"]  # its problem has a digit accuracy
     empty = InvestigationData(spec, [], list(spec.variants))

@@ -149,15 +149,32 @@ def loss_still_falling(record: dict) -> bool | None:
     return first - last >= FLAT * abs(first)
 
 
+def _chance_bound(record: dict) -> float | None:
+    """The headline value below which a run is still at chance; None for a metric where guessing
+    has no known score."""
+    metric = problem_of(record).metrics[0]
+    classes = record.get("classes")
+    return 1 / classes + CHANCE_MARGIN if metric.chance_is_one_in_classes and classes else None
+
+
 def at_chance(record: dict) -> bool:
     """Whether the headline metric's final value is still at chance (see the module's
     definition); False for a metric where guessing has no known score."""
-    metric = problem_of(record).metrics[0]
-    classes = record.get("classes")
-    if not metric.chance_is_one_in_classes or not classes:
-        return False
-    final = summary_value(record, _summary(metric, "final", headline=True))
-    return final is not None and final < 1 / classes + CHANCE_MARGIN
+    bound = _chance_bound(record)
+    final = summary_value(record, _summary(problem_of(record).metrics[0], "final", headline=True))
+    return bound is not None and final is not None and final < bound
+
+
+def epoch_left_chance(record: dict) -> int | None:
+    """The first epoch after which the headline metric was no longer at chance (the bound of
+    ``not learning yet``); None for a run that never left it, or a metric without a chance score.
+    Deep plain stacks can sit at chance for a hundred epochs and then learn: this is when."""
+    bound = _chance_bound(record)
+    if bound is None:
+        return None
+    column = record["epochs"].get(problem_of(record).metrics[0].column) or []
+    return next((epoch for epoch, value in zip(record["epochs"]["epoch"], column)
+                 if _finite(value) and value >= bound), None)
 
 
 def diverged(record: dict) -> bool:
@@ -223,5 +240,5 @@ def rounded(value: float | None, digits: int = 5) -> float | None:
 
 
 __all__ = ["CHANCE_MARGIN", "COLLAPSE_SHARE", "FLAT", "HEADLINE", "LOSSES", "NOTES", "STATES", "WINDOW",
-           "Outcome", "Summary", "at_chance", "diverged", "loss_still_falling", "mean", "outcome",
+           "Outcome", "Summary", "at_chance", "diverged", "epoch_left_chance", "loss_still_falling", "mean", "outcome",
            "problem_of", "rounded", "state", "summaries", "summary_value", "value"]

@@ -26,9 +26,11 @@ A *group* is the runs of the page's investigation whose variant matches every te
   ``epochs``) wins: the term then chooses variants as ``key=value`` does.
 
 A *summary* is one of :func:`battleground.core.outcomes.summaries` (``final_val``, ``best_val``,
-``test``, ``val_loss``, ``train_loss``…) or ``train_seconds`` (a complete run's training seconds,
-its epochs' summed, validation not counted); a final one may be read ``at epoch <n>`` (runs that
-stopped before it have no value).
+``test``, ``val_loss``, ``train_loss``…), ``train_seconds`` (a complete run's training seconds,
+its epochs' summed, validation not counted) or ``left_chance`` (the first epoch after which a run
+was no longer at chance, :func:`battleground.core.outcomes.epoch_left_chance`; a run that never
+left has none); a final one may be read ``at epoch <n>`` (runs that stopped before it have no
+value).
 
 Values (``{{ = … }}``; a mean over the group's runs unless said otherwise):
 
@@ -100,6 +102,13 @@ STATES = {state.replace(" ", "-"): state for state in outcomes.STATES}  # not le
 TRAIN_SECONDS = outcomes.Summary("train_seconds", catalogue.Metric("seconds", "training time", "train time", "s",
                                                                    0.0, None, False, summaries=()),
                                  "total", "seconds", "training seconds", "train s")
+# The first epoch a run was above chance (outcomes.epoch_left_chance), read like a summary too:
+# mean, min and max over the runs that left it, claims; earlier is better.
+LEFT_CHANCE = outcomes.Summary("left_chance", catalogue.Metric("epoch", "epoch it left chance", "left chance", "",
+                                                               1.0, None, False, summaries=()),
+                               "first", "epoch", "epoch it left chance", "left chance")
+# Summaries that are no metric's, computed from the record by Measure.of.
+DERIVED = {TRAIN_SECONDS.key: TRAIN_SECONDS, LEFT_CHANCE.key: LEFT_CHANCE}
 DATA_SIZES = ("val_images", "test_images")  # the record's data, not its config (training images: images of)
 # The definitions of battleground.core.outcomes a page explains, as its prose writes them:
 # {{ = rule collapse_share }} -> 99%. Generated from the code, so a changed rule changes the page.
@@ -312,13 +321,15 @@ class Measure:
     epoch: int | None = None
 
     def of(self, record: dict) -> float | None:
-        if self.epoch is None:
-            return _train_seconds(record) if self.summary is TRAIN_SECONDS else outcomes.summary_value(record,
-                                                                                                       self.summary)
-        if len(record["epochs"]["epoch"]) < self.epoch:
-            return None
-        cut = {**record, "epochs": {k: v[: self.epoch] for k, v in record["epochs"].items()}}
-        return outcomes.summary_value(cut, self.summary)
+        if self.epoch is not None:
+            if len(record["epochs"]["epoch"]) < self.epoch:
+                return None
+            record = {**record, "epochs": {k: v[: self.epoch] for k, v in record["epochs"].items()}}
+        if self.summary is TRAIN_SECONDS:
+            return _train_seconds(record)
+        if self.summary is LEFT_CHANCE:
+            return outcomes.epoch_left_chance(record)
+        return outcomes.summary_value(record, self.summary)
 
     @property
     def label(self) -> str:
@@ -337,7 +348,7 @@ class Evaluator:
     def __init__(self, inv: InvestigationData):
         self.inv = inv
         problem = outcomes.problem_of(inv.spec.config.problem)  # as declared: the same with runs or without
-        self.summaries = {**outcomes.summaries(problem), TRAIN_SECONDS.key: TRAIN_SECONDS}
+        self.summaries = {**outcomes.summaries(problem), **DERIVED}
 
     # -- pieces
 
