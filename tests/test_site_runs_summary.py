@@ -100,3 +100,22 @@ def test_the_methodology_pages_show_the_summary(tmp_path):
     builder.build(tmp_path / "real", runs=tmp_path / "no-runs")  # the real pages, with their own models
     real = (tmp_path / "real" / "methodology.html").read_text(encoding="utf-8")
     assert 'id="the-runs-so-far"' in real and "No run has been recorded yet." in real
+
+
+def test_the_scale_under_an_answer_says_runs_epochs_images_and_device_as_the_records_do():
+    context = context_of(("SimpleNet2", "ReLU", 1729, 500, True, CPU, 1.0),
+                         ("SimpleNet2", "tanh", 1729, 10, True, CPU, 1.0),
+                         ("SimpleNet2", "sigmoid", 1729, 10, True, GPU, 1.0))
+    inv = context.investigations["activation-functions"]
+    for run in inv.runs:
+        run.record["data"] = {"train_images": 60_000, "val_images": 8_000, "test_images": 2_000}
+    assert runs_summary.scale(inv) == ("These findings rest on 3 runs of 10 epochs (2 runs) and 500 epochs (1), "
+                                       "on all 60,000 training images, trained on a CPU (2 runs) and a GPU (1).")
+    inv.runs[0].record["config"]["train_size"] = 10_000  # a zoo half-way to a larger training set
+    inv.runs[0].record["data"]["train_images"] = 10_000
+    assert "on all 60,000 training images (2 runs) and the first 10,000 training images (1)" in runs_summary.scale(inv)
+    lengths = context_of(*[("SimpleNet2", a, seed, epochs, True, CPU, 1.0) for a, seed, epochs in (
+        ("ReLU", 1, 2), ("ReLU", 2, 3), ("tanh", 1, 3), ("tanh", 2, 4), ("sigmoid", 1, 5))])
+    # four lengths or more (runs still training, say): the range and the commonest
+    assert "5 runs of 2–5 epochs (2 of 3)" in runs_summary.scale(lengths.investigations["activation-functions"])
+    assert runs_summary.scale(InvestigationData(inv.spec, [], inv.variants)) is None

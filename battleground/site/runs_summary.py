@@ -1,5 +1,6 @@
 """How the recorded runs were trained: their budget, epochs, hardware and code, per
-investigation and model family, for the methodology page's ``{{ runs_summary }}``.
+investigation and model family, for the methodology page's ``{{ runs_summary }}``; and, under
+each investigation's answer, the scale its findings rest on (:func:`scale`).
 
 Everything here is read from the records, so the methodology page says what the runs in
 ``runs/`` did, whatever the training defaults say: a run with ``config.epochs`` set trained that
@@ -12,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from battleground.core import outcomes
 from battleground.core.config import DEFAULTS, format_budget
 from battleground.site import labels
 from battleground.site.context import Context, InvestigationData, Run
@@ -166,3 +168,49 @@ def sentences(context: Context) -> list[str]:
     else:
         out.append(f"The longest trained for {duration(longest)}; the default budget is {budget}.")
     return out
+
+
+def _shares(counter: Counter, say) -> str:
+    """``say(value)`` for one value; ``say(a) (n runs) and say(b) (m)`` for several, most runs first."""
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))
+    if len(ranked) == 1:
+        return say(ranked[0][0])
+    parts = [f"{say(value)} ({n:,} run{'s' if n != 1 else ''})" if i == 0 else f"{say(value)} ({n:,})"
+             for i, (value, n) in enumerate(ranked)]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _images(record: dict) -> tuple[str, int | None]:
+    """What a run trained on, as the record states it: (every training image, the first ones, or
+    pairs drawn from them; how many)."""
+    if outcomes.problem_of(record).pairs:
+        kind = "pairs"
+    else:
+        kind = "every" if record["config"].get("train_size") is None else "first"
+    return kind, (record.get("data") or {}).get("train_images")
+
+
+def _images_said(found: tuple[str, int | None]) -> str:
+    kind, count = found
+    number = f"{count:,} " if count else ""
+    return {"every": f"all {number}training images", "first": f"the first {number}training images",
+            "pairs": f"{number}training pairs"}[kind]
+
+
+def scale(inv: InvestigationData) -> str | None:
+    """One sentence of the scale a page's findings rest on, from its records: how many runs, how
+    many epochs each, on how much of the training set, on which kind of device. None without runs."""
+    records = [r.record for r in inv.runs]
+    if not records:
+        return None
+    n = len(records)
+    epochs = Counter(len(r["epochs"]["epoch"]) for r in records)
+    if len(epochs) > 3:  # runs still training, say: the range, and the most common length
+        most = max(epochs, key=lambda e: (epochs[e], e))
+        lengths = f"{_range(list(epochs))} epochs ({epochs[most]:,} of {most:,})"
+    else:
+        lengths = _shares(epochs, lambda e: f"{e:,} epoch{'s' if e != 1 else ''}")
+    images = _shares(Counter(_images(r) for r in records), _images_said)
+    kinds = Counter("a CPU" if is_cpu(r["environment"]["device"]) else "a GPU" for r in records)
+    return (f"These findings rest on {n:,} run{'s' if n != 1 else ''} of {lengths}, on {images}, "
+            f"trained on {_shares(kinds, str)}.")

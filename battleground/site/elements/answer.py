@@ -1,5 +1,7 @@
 """``{{ answer }}``: the page's answer, first on the page: the findings of its front matter's
-``answer`` list, each one sentence whose numbers come from the runs (:mod:`battleground.site.findings`).
+``answer`` list, each one sentence whose numbers come from the runs (:mod:`battleground.site.findings`),
+and under them the scale they rest on: runs, epochs, training images, device
+(:func:`battleground.site.runs_summary.scale`).
 
 A finding is ``{id, say, check}``: ``say`` is the sentence, with ``{{ = … }}`` where a number or a
 verdict belongs; ``check`` is a claim (or a list of them) the sentence makes, checked against the
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from battleground.site import findings, frontmatter, tables
+from battleground.site import findings, frontmatter, runs_summary, tables
 from battleground.site.context import Context, InvestigationData, Page, SiteError
 from battleground.site.prose import markdown_html  # the renderer's own conversion
 from battleground.site.elements.base import Element, Rendering
@@ -88,7 +90,8 @@ def sentence_html(r: Rendering, text: str) -> str:
 
 def render(r: Rendering, _: str | None) -> str:
     items = [{"id": f.id, "html": sentence_html(r, f.say)} for f in r.page.defined(FRONT_MATTER).values()]
-    return r.template("answer.html").render(findings=items)
+    # the scale the findings rest on, from the same records: a reader sees how far they reach
+    return r.template("answer.html").render(findings=items, scale=runs_summary.scale(r.investigation))
 
 
 ELEMENT = Element(kind="answer", render=render, front_matter=FRONT_MATTER, fields=FIELDS, define=define,
