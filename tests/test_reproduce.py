@@ -115,11 +115,20 @@ def test_a_run_of_the_smoke_configuration_reproduces_with_smoke():
 def test_a_command_that_cannot_select_the_run_says_why_in_a_comment():
     inv = INVESTIGATIONS["node-budget"]
     name = inv.variants[0].name
-    changed = fixture_run("node-budget", name, train_size=30_000)
+    changed = fixture_run("node-budget", name, batch_size=50)
     command = reproduce.command(inv, [changed])
-    assert command.endswith("# this run trained with train_size=30000, which node-budget no longer sets")
+    assert command.endswith("# this run trained with batch_size=50, which node-budget no longer sets")
     gone = dict(changed, variant="MLP[widths=7]")
     assert "# variant 'MLP[widths=7]' is no longer declared by node-budget" in reproduce.command(inv, [gone])
+
+
+def test_a_run_on_part_of_the_training_images_reproduces_with_train_size():
+    inv = INVESTIGATIONS["network-zoo"]  # declares every image; a first pass trained on the first 10,000
+    first_pass = fixture_run("network-zoo", "Basic", train_size=10_000)
+    command = reproduce.command(inv, [first_pass])
+    assert "--train-size 10000" in command and "#" not in command
+    assert_selects(command, [first_pass])
+    assert "--train-size" not in reproduce.command(inv, [fixture_run("network-zoo", "Basic")])
 
 
 def test_seeds_trained_differently_have_no_shared_command():

@@ -1,8 +1,8 @@
 """The ``battleground run`` command that reproduces a run, built from its record, torch-free.
 
 Every chart's hover and every results-table row offers it. A command names the investigation, the
-variant, the seed(s), the epochs or budget, the device, and ``--cuda-graphs``, ``--smoke`` or
-``--force`` where the run needed them; ``tests/test_reproduce.py`` runs each command through the
+variant, the seed(s), the epochs or budget, the device, and ``--train-size``, ``--cuda-graphs``,
+``--smoke`` or ``--force`` where the run needed them; ``tests/test_reproduce.py`` runs each command through the
 real command line's parser and checks that it selects exactly the recorded run (variant, seed
 and every training setting).
 
@@ -50,9 +50,12 @@ def _length_flags(config: dict) -> list[str]:
     return ["--budget", shlex.quote(format_budget(config["budget_s"]))]
 
 
-def _settings_differ(spec: Investigation, variant: Variant, config: dict, smoke: bool) -> list[str]:
-    """The training settings of ``config`` (a record's) that the command would set otherwise."""
+def _settings_differ(spec: Investigation, variant: Variant, config: dict, smoke: bool,
+                     flags: dict | None = None) -> list[str]:
+    """The training settings of ``config`` (a record's) that the command would set otherwise;
+    ``flags``: settings the command sets (``train_size`` by ``--train-size``)."""
     base = spec.config.replace(**spec.smoke.config_changes) if smoke else spec.config
+    base = base.replace(**(flags or {}))
     length = ({"epochs": config["epochs"]} if config.get("epochs") is not None
               else {"epochs": None, "budget_s": config["budget_s"]})
     wanted = base.replace(**variant.training, **length).as_dict()
@@ -72,6 +75,9 @@ def _tail(spec: Investigation, record: dict) -> tuple[list[str], str]:
     differ = _settings_differ(spec, variant, config, smoke=False)
     if differ and spec.smoke is not None and not _settings_differ(spec, variant, config, smoke=True):
         return ["--smoke"] + flags, ""
+    if "train_size" in differ and config.get("train_size") is not None:  # a run on part of the images
+        flags += ["--train-size", shlex.quote(str(config["train_size"]))]
+        differ = _settings_differ(spec, variant, config, smoke=False, flags={"train_size": config["train_size"]})
     if differ:
         shown = ", ".join(f"{key}={config.get(key)!r}" for key in differ)
         return flags, _comment(f"this run trained with {shown}, which {spec.name} no longer sets")

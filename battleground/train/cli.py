@@ -95,6 +95,9 @@ def _selection_flags(command: argparse.ArgumentParser) -> None:
                           "seeds; a seed the investigation does not declare needs --force)")
     command.add_argument("--budget", help="wall-clock budget per run, e.g. 4h, 30m, 90s (default: the investigation's)")
     command.add_argument("--epochs", type=int, help="train exactly this many epochs (overrides the budget)")
+    command.add_argument("--train-size", type=int,
+                         help="train on only the first N training images (default: the investigation's; a "
+                              "record trained on other images than the investigation declares counts as changed)")
     command.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     command.add_argument("--data-dir", help="a folder of IDX files, for machines without network "
                      "(default: $BATTLEGROUND_DATA_DIR, else the Hugging Face hub)")
@@ -240,6 +243,10 @@ def selected_tasks(args) -> list[Task]:
         if not 1 <= args.epochs <= MAX_EPOCHS:
             raise Failure(f"--epochs {args.epochs}: expected a whole number from 1 to {MAX_EPOCHS:,}")
         changes["epochs"] = args.epochs
+    if args.train_size is not None:
+        if args.train_size < 1:
+            raise Failure(f"--train-size {args.train_size}: expected a whole number >= 1")
+        changes["train_size"] = args.train_size
     if args.jobs < 1:
         raise Failure(f"--jobs {args.jobs}: expected a whole number >= 1")
     if args.jobs > 1 and args.device == "cuda":
