@@ -431,6 +431,51 @@ def test_a_killed_jobs_driver_takes_its_workers_with_it_and_a_rerun_is_not_refus
     assert "taking over" in result.stdout and "no longer running" in result.stdout
 
 
+def _epochs(path: Path) -> int:
+    """The epochs recorded at ``path`` so far (0 before the record is written)."""
+    try:
+        return len(records.load_record(path)["epochs"]["epoch"])
+    except (OSError, records.RecordError):
+        return 0
+
+
+@pytest.mark.slow  # trains in two worker processes started by a subprocess, then stops them
+@pytest.mark.parametrize("signum, to, status", [(signal.SIGINT, "group", 130), (signal.SIGINT, "driver", 130),
+                                                (signal.SIGTERM, "group", 143)])
+def test_ctrl_c_stops_a_jobs_driver_and_its_workers_and_marks_their_runs_interrupted(bench, signum, to, status):
+    """Ctrl-C (the terminal signals the whole process group), SIGINT to the driver alone, or
+    SIGTERM: the driver and its workers end within seconds with one line and no traceback, each
+    run is marked interrupted, its checkpoint stays to resume from and its lock is released."""
+    argv = [sys.executable, "-m", "battleground", *_run(bench, "--jobs", "2", "--epochs", "500")]
+    with open(bench["tmp"] / "out", "w+") as out, open(bench["tmp"] / "err", "w+") as err:
+        driver = subprocess.Popen(argv, env=bench["env"], stdout=out, stderr=err, start_new_session=True)
+        paths = [_record_path(bench, VARIANT), _record_path(bench, OTHER)]
+        try:
+            deadline = time.monotonic() + TRAIN_S
+            while time.monotonic() < deadline and not all(_epochs(path) for path in paths):
+                assert driver.poll() is None, "the driver ended before both workers trained an epoch"
+                time.sleep(0.2)
+            assert all(_epochs(path) for path in paths), "the workers did not both train within the time"
+            (os.killpg if to == "group" else os.kill)(driver.pid, signum)
+            driver.wait(timeout=15)  # TimeoutExpired: not stopped; it takes 1-3 s on a busy two-core machine
+            deadline = time.monotonic() + 5  # the resource tracker ends once the driver has
+            while (left := [pid for pid in _session(driver.pid) if _alive(pid)]) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not left, f"processes outlived the driver: {left}"
+        finally:
+            for pid in _session(driver.pid):  # what this test started, if an assertion left it running
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        err.seek(0)
+        errors = err.read()
+    assert driver.returncode == status, (driver.returncode, errors[-2000:])
+    assert errors.strip() == "battleground: interrupted", errors[-2000:]
+    for path in paths:
+        assert records.load_record(path)["status"] == "interrupted", path
+        assert checkpoint.checkpoint_path(path).exists(), path
+    assert not [p.name for p in bench["runs"].rglob("*") if p.suffix in (".lock", ".tmp")]
+
+
 def test_a_killed_ray_driver_takes_its_local_cluster_with_it(bench):
     if not ray_executor.available():
         pytest.skip("Ray is not installed")

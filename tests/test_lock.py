@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -79,3 +80,22 @@ def test_release_leaves_a_lock_that_is_not_ours(tmp_path):
         path.unlink()
         path.write_text(json.dumps({**owner, "pid": 1}))  # another process took it over meanwhile
     assert json.loads(path.read_text())["pid"] == 1
+
+
+def test_the_lock_of_a_runner_that_exited_but_is_not_yet_reaped_is_taken_over(tmp_path, holder):
+    process, path = holder
+    process.send_signal(signal.SIGKILL)
+    # not waited for: a zombie until its parent reaps it, as a killed driver's worker is until init does
+    for _ in range(200):
+        if lock._zombie(process.pid):
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the killed holder never showed as exited")
+    assert not lock._alive(process.pid)
+    said = []
+    with lock.held(path, log=said.append):
+        assert json.loads(path.read_text())["pid"] == os.getpid()
+    assert said and "no longer running" in said[0]
+    process.wait()
+    assert lock._alive(os.getpid()) and not lock._zombie(os.getpid())

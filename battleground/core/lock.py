@@ -41,7 +41,17 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:  # exists, owned by another user
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited but not yet been reaped (a killed driver's worker, for the moment
+    before init collects it): it holds nothing. Known only where ``/proc`` says so."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]  # the state follows the command's name
 
 
 def _create(path: Path, owner: dict) -> bool:

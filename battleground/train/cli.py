@@ -7,9 +7,12 @@ and unusable data or records end with one line on stderr, not a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import signal
 import sys
+import threading
 from collections import defaultdict
 
 import experiments
@@ -418,14 +421,37 @@ def command_bench(args) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, which stops a command as Ctrl-C does (a run's records marked ``interrupted``)."""
+
+
+def _terminated(signum, frame) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises :class:`Terminated` while the command runs (signals reach the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status: 130
+    after Ctrl-C, 143 after SIGTERM, as a shell says a process those signals ended."""
     args = parser().parse_args(argv)
     if args.command in ("run", "plan") and args.runs_dir is None:  # smoke records stay out of runs/
         args.runs_dir = records.SMOKE_RUNS_DIR if args.smoke else "runs"
     try:
         commands = {"list": command_list, "run": command_run, "plan": command_plan, "bench": command_bench}
-        return commands[args.command](args)
+        with _sigterm_as_interrupt():
+            return commands[args.command](args)
     except Failure as error:
         print(f"battleground: error: {error}", file=sys.stderr)
         return error.status
@@ -435,9 +461,9 @@ def main(argv: list[str] | None = None) -> int:
     except records.FieldError as error:  # a record, or a split file of runs/splits/, that cannot be used
         print(f"battleground: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("battleground: interrupted", file=sys.stderr)
-        return 130
+        return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
     except BrokenPipeError:  # e.g. `battleground list | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0

@@ -5,10 +5,16 @@ a CPU as many independent processes, each on one core. Each worker runs the loca
 (:func:`battleground.train.local.run_local`) on a few tasks at a time: it loads the data once per
 chunk, and through :mod:`battleground.train.executor` skips finished runs and locks each run while
 it trains, so two ``battleground run --jobs`` on one machine share the work instead of repeating it.
+
+Ctrl-C (or SIGTERM), whether the terminal sends it to every process or only the driver gets it,
+stops a sweep as it stops a run in one process: each worker's run loop marks its runs
+``interrupted`` (their checkpoints stay, to resume from), no chunk starts after it, and the driver
+waits for its workers before it raises :class:`KeyboardInterrupt`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -17,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -25,6 +32,7 @@ from battleground.core.spec import Task
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 CHUNK = 8  # tasks a worker takes at once: one data load each, small enough to keep the workers even
+STOP_S = 10  # how long a stopping driver waits for its workers to save their records before it kills them
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,24 @@ def _end_with(driver: int) -> None:
     threading.Thread(target=watch, daemon=True, name="driver-watchdog").start()
 
 
+_training = False  # this worker is in a chunk: a stop interrupts its run loop
+_stopped = False  # this worker was told to stop: it trains nothing more
+
+
+def _stop_here(signum, frame) -> None:
+    """A worker's SIGINT and SIGTERM: the first interrupts the chunk in training, if any (its run
+    loop marks the runs ``interrupted``); another, from the driver or a second Ctrl-C, is ignored,
+    so it cannot cut those writes short."""
+    global _stopped
+    if not _stopped:
+        _stopped = True
+        if _training:
+            raise KeyboardInterrupt
+
+
 def _one_thread(driver: int) -> None:
+    signal.signal(signal.SIGINT, _stop_here)  # first: a Ctrl-C while torch loads stops the worker quietly
+    signal.signal(signal.SIGTERM, _stop_here)
     _end_with(driver)
     # Set before torch starts its thread pools: N processes of one thread each use N cores without
     # oversubscribing them.
@@ -73,16 +98,24 @@ def _one_thread(driver: int) -> None:
 
 
 def _work(args: tuple) -> list[tuple[int, dict, bool]]:
-    """Train one chunk; ``(position, record, trained here)`` for each of its tasks."""
+    """Train one chunk; ``(position, record, trained here)`` for each of its tasks. A stopped
+    worker raises :class:`KeyboardInterrupt`, which the driver gets as the chunk's result."""
     from battleground.train import executor, local
 
-    positions, tasks, runs_dir, data_dir, force, restart, replace, jobs = args
-    finished = [not force and executor.existing_finished(t, runs_dir, not restart, log=lambda _: None) is not None
-                for t in tasks]
-    done = local.run_local(tasks, _device(), runs_dir, data_dir=data_dir, force=force, restart=restart,
-                           replace=replace, progress=False, log=_worker_log, batch=False,
-                           trained_by=executor.describe("local", processes=jobs))
-    return [(i, record, not skipped) for i, record, skipped in zip(positions, done, finished)]
+    global _training
+    _training = True
+    try:
+        if _stopped:
+            raise KeyboardInterrupt
+        positions, tasks, runs_dir, data_dir, force, restart, replace, jobs = args
+        finished = [not force and executor.existing_finished(t, runs_dir, not restart, log=lambda _: None) is not None
+                    for t in tasks]
+        done = local.run_local(tasks, _device(), runs_dir, data_dir=data_dir, force=force, restart=restart,
+                               replace=replace, progress=False, log=_worker_log, batch=False,
+                               trained_by=executor.describe("local", processes=jobs))
+        return [(i, record, not skipped) for i, record, skipped in zip(positions, done, finished)]
+    finally:
+        _training = False
 
 
 def _worker_log(line: str) -> None:
@@ -113,11 +146,34 @@ def run_parallel(tasks: list[Task], runs_dir: Path | str, jobs: int, data_dir: P
     trained = 0
     begun = time.perf_counter()
     # spawn: a fresh interpreter per worker, so each sets its thread count before torch loads
-    with multiprocessing.get_context("spawn").Pool(jobs, initializer=_one_thread, initargs=(os.getpid(),)) as pool:
-        for results in pool.imap_unordered(_work, chunks):
-            for i, record, fresh in results:
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread,
+                               initargs=(os.getpid(),))
+    try:
+        for done in as_completed([pool.submit(_work, chunk) for chunk in chunks]):
+            for i, record, fresh in done.result():
                 records[i] = record
                 trained += fresh
                 log(f"{record['variant']} seed {record['seed']}: {record['status']}"
                     + ("" if fresh else " (already finished)"))
+    except BaseException:  # Ctrl-C, SIGTERM (see the command line) or a worker's error
+        _stop(pool)
+        raise
+    pool.shutdown()
     return [records[i] for i in range(len(tasks))], Throughput(trained, time.perf_counter() - begun, jobs)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers of ``pool`` as Ctrl-C stops a run, and wait for them: the chunks not begun
+    are dropped, and each worker is sent SIGINT (one the terminal already stopped ignores it). A
+    worker still running after ``STOP_S`` seconds is killed; its runs resume from their checkpoints."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    workers = multiprocessing.active_children()  # the pool's workers: the driver starts no other process
+    for worker in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_S
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            worker.kill()
+    pool.shutdown()
