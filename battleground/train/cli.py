@@ -84,6 +84,9 @@ def parser() -> argparse.ArgumentParser:
                             "256 on CUDA, where a large sweep batches many)")
     bench.add_argument("--train-size", type=int, help="use only the first N training images (default: all 60,000)")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    bench.add_argument("--cores", type=int,
+                       help="instead: compare N one-thread processes (--jobs N) with one process of N threads, "
+                            "training each family at once, and print the ratio (on a quiet machine)")
     bench.add_argument("--data-dir", help="a folder of IDX files (default: $BATTLEGROUND_DATA_DIR, else the hub)")
     bench.add_argument("--out", help="the results file (default: bench-results/<device>.json)")
     return parser
@@ -413,12 +416,31 @@ def command_bench(args) -> int:
     from battleground.train.data import DataError
 
     try:
-        bench.command(args, _device(args.device))
+        if args.cores is not None:
+            _compare_cores(args)
+        else:
+            bench.command(args, _device(args.device))
     except DataError as error:
         raise Failure(str(error), status=1) from None
     except ValueError as error:  # an unknown model family or a bad count
         raise Failure(str(error)) from None
     return 0
+
+
+def _compare_cores(args) -> None:
+    """``bench --cores N``: N one-thread processes against one process of N threads, per family."""
+    from battleground.train import bench, cores
+
+    if args.device not in ("auto", "cpu"):
+        raise Failure("--cores compares ways of using a CPU's cores; leave out --device or give cpu")
+    families = [name.strip() for name in args.models.split(",") if name.strip()]
+    unknown = [f for f in families if f not in bench.VARIANTS]
+    if unknown:
+        raise Failure(f"unknown model family {unknown[0]!r} for bench; known: {', '.join(bench.VARIANTS)}")
+    if not 2 <= args.cores <= max(2, os.cpu_count() or 1):
+        raise Failure(f"--cores {args.cores}: expected a whole number from 2 to this machine's {os.cpu_count()} cores")
+    for family in families:
+        cores.compare(family, args.cores, args.epochs, args.warmup, args.data_dir, args.train_size)
 
 
 class Terminated(KeyboardInterrupt):
