@@ -125,6 +125,7 @@ def test_a_regression_declared_outside_the_package_trains_and_shows_val_mae_on_a
     labels = splits.read(splits.for_config(runs, TrainConfig(**record["config"])))
     test = records.predictions(record, "test")
     assert test.dtype == np.float32 and len(test) == record["data"]["test_images"]
+    assert records.predicted_classes(record, "test") is None  # values: no image-by-image class comparison
     assert np.abs(test - np.array(labels["test_labels"])).mean() == pytest.approx(record["test_mae"], rel=1e-5)
 
     src, out = tmp_path / "src", tmp_path / "site"

@@ -200,6 +200,8 @@ def test_per_image_predictions_round_trip_and_must_fit_the_split_and_the_classes
     loaded = records.load_record(records.write_record(tmp_path / "r.json", record))
     assert loaded["predictions"]["dtype"] == "uint8"
     assert list(records.predictions(loaded, "val")) == [7, 2, 1, 0]
+    assert list(records.predicted_classes(loaded, "test")) == [4, 9]
+    assert records.predicted_classes({**loaded, "predictions": None}, "test") is None  # not complete yet
     cases = {
         "predictions.val": records.encode_predictions([7, 2, 1], [4, 9], "uint8"),
         "predictions.test": records.encode_predictions([7, 2, 1, 0], [4, 10], "uint8"),

@@ -500,6 +500,13 @@ def predictions(record: dict, split: str) -> np.ndarray | None:
     return None if found is None else decode_values(found[split], found["dtype"])
 
 
+def predicted_classes(record: dict, split: str) -> np.ndarray | None:
+    """The final model's class for every image of ``split``, as :func:`predictions` gives it; None
+    before the run is complete, or for a problem that predicts values, not classes (comparing
+    answers image by image, as McNemar's test and the zoo's votes do, needs classes)."""
+    return predictions(record, split) if problem_of(record).classifies else None
+
+
 def metric_columns(record: dict) -> list[str]:
     """The record's per-epoch columns beyond the fixed ones: its problem's metrics and any it
     added, sorted."""

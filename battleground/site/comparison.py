@@ -91,14 +91,14 @@ def _test_labels(run: Run, inv: InvestigationData) -> list[int] | None:
 
 
 def _mcnemar(base: Run, other: Run, inv: InvestigationData) -> significance.McNemar | None:
-    """McNemar's test of two runs' test predictions; None where either kept none."""
-    if base.record.get("predictions") is None or other.record.get("predictions") is None:
+    """McNemar's test of two runs' test predictions; None where either kept no classes."""
+    first, second = (records.predicted_classes(run.record, "test") for run in (base, other))
+    if first is None or second is None:
         return None
     labels = _test_labels(base, inv)
     if labels is None:
         return None
-    first = records.decode_classes(base.record["predictions"]["test"]).tolist()
-    second = records.decode_classes(other.record["predictions"]["test"]).tolist()
+    first, second = first.tolist(), second.tolist()
     for run, predicted in ((base, first), (other, second)):
         if len(predicted) != len(labels):
             raise SiteError(run.path, "predictions.test", f"one class for each of the {len(labels)} test images "

@@ -64,15 +64,12 @@ def _shape_rule(first: Variant, second: Variant) -> ShapeRule | None:
 
 
 def _disagreements(first: dict[str, Any], second: dict[str, Any]) -> int | None:
-    """Images (validation and test) on which two records' predictions differ; None where either kept
-    none or their image counts differ (not the same images)."""
-    if first.get("predictions") is None or second.get("predictions") is None:
-        return None
+    """Images (validation and test) on which two records' predicted classes differ; None where
+    either kept none or their image counts differ (not the same images)."""
     total = 0
     for split in records.PREDICTION_SPLITS:
-        one = records.decode_classes(first["predictions"][split])
-        other = records.decode_classes(second["predictions"][split])
-        if len(one) != len(other):
+        one, other = records.predicted_classes(first, split), records.predicted_classes(second, split)
+        if one is None or other is None or len(one) != len(other):
             return None
         total += int((one != other).sum())
     return total
@@ -93,7 +90,7 @@ def between(first: Variant, second: Variant, inv: InvestigationData) -> SameFunc
         differing = _disagreements(one, other)
         if differing is not None:
             counts.append((differing, one["model"]["parameters"] == other["model"]["parameters"]))
-            images = sum(len(records.decode_classes(one["predictions"][s])) for s in records.PREDICTION_SPLITS)
+            images = sum(len(records.predicted_classes(one, s)) for s in records.PREDICTION_SPLITS)
     if not counts:
         return None
     identical = sum(1 for differing, _ in counts if differing == 0)

@@ -49,7 +49,6 @@ def read_network(record: dict) -> Network:
     """A complete record as a :class:`Network`."""
     family = record["model"]["family"]
     epochs = len(record["epochs"]["epoch"])
-    predictions = record["predictions"]
     data = record.get("data") if isinstance(record.get("data"), dict) else {}
     flops = record["flops"]
     return Network(
@@ -60,8 +59,7 @@ def read_network(record: dict) -> Network:
         operations=record["model"].get("operations"),
         flops=flops["per_step_complete"] * flops["steps_per_epoch"] * epochs,
         seconds=float(sum(record["epochs"]["seconds"])), test_accuracy=record["test_accuracy"],
-        val=records.decode_classes(predictions["val"]) if predictions else None,
-        test=records.decode_classes(predictions["test"]) if predictions else None,
+        val=records.predicted_classes(record, "val"), test=records.predicted_classes(record, "test"),
         device=record["environment"]["device"], train_images=data.get("train_images"),
     )
 
