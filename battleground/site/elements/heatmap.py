@@ -99,8 +99,10 @@ def grid(heatmap: HeatmapDef, inv: InvestigationData) -> dict:
         if not runs:
             continue
         found = [outcomes.outcome(run.record) for run in runs]
-        seeds = [{"seed": run.record["seed"], "note": o.note, **{key: rounded(o.values[key]) for key in METRICS}}
-                 for run, o in zip(runs, found)]
+        # a seed's note (collapsed, diverged, ...) only where it has one: most have none, and the
+        # page carries every cell of a hundred variants
+        seeds = [{"seed": run.record["seed"], **({"note": o.note} if o.note else {}),
+                  **{key: rounded(o.values[key]) for key in METRICS}} for run, o in zip(runs, found)]
         cell = {"variant": v.name, "seeds": seeds,
                 "mean": {key: rounded(mean([s[key] for s in seeds])) for key in METRICS}}
         cells[rows.index(_value(v.kwargs[heatmap.rows]))][columns.index(_value(v.kwargs[heatmap.columns]))] = cell
