@@ -32,20 +32,25 @@ LOCAL = {"name": "local"}  # the local executor in this process, the default of 
 # How long a run trains is the sweep's to choose (a continuation, a budget on other hardware);
 # every other setting decides what the run measured.
 LENGTH_SETTINGS = ("epochs", "budget_s")
-OTHER_SETTINGS = "trained with "  # how falls_short's reason for other settings begins
+
+
+def changed_settings(record: dict, task: Task) -> list[str]:
+    """The settings a finished ``record`` trained with otherwise than ``task`` asks, each as
+    ``name held (asked: wanted)``; its length (:data:`LENGTH_SETTINGS`) is the sweep's to choose."""
+    held = TrainConfig(**record["config"]).as_dict()
+    wanted = task.config.as_dict()
+    return [f"{key} {_shown(held[key])} (asked: {_shown(wanted[key])})" for key in wanted
+            if key not in LENGTH_SETTINGS and held[key] != wanted[key]]
 
 
 def falls_short(record: dict, task: Task) -> str | None:
     """Why a finished ``record`` is not the run ``task`` asks for, or None when it is: it trained
-    with other settings (the investigation's settings changed since, say to train on every image),
-    or it is complete with fewer epochs than ``--epochs`` asks. A diverged run stopped where
-    training can tell no more, so its length never falls short."""
-    held = TrainConfig(**record["config"]).as_dict()
-    wanted = task.config.as_dict()
-    changed = [f"{key} {_shown(held[key])} (asked: {_shown(wanted[key])})" for key in wanted
-               if key not in LENGTH_SETTINGS and held[key] != wanted[key]]
+    with other settings (:func:`changed_settings`; the investigation's settings changed since, say
+    to train on every image), or it is complete with fewer epochs than ``--epochs`` asks. A
+    diverged run stopped where training can tell no more, so its length never falls short."""
+    changed = changed_settings(record, task)
     if changed:
-        return OTHER_SETTINGS + ", ".join(changed)
+        return "trained with " + ", ".join(changed)
     epochs, asked = len(record["epochs"]["epoch"]), task.config.epochs
     if record["status"] == "complete" and asked is not None and epochs < asked:
         return f"a complete run of {epochs} epochs, and --epochs {asked} asks for more"

@@ -82,7 +82,7 @@ def _state_why(task: Task, runs_dir: Path | str) -> tuple[str, int, str | None]:
     why = executor.falls_short(record, task)
     if why is None:
         return "done", epochs, None
-    return ("changed", 0, why) if why.startswith(executor.OTHER_SETTINGS) else ("short", epochs, why)
+    return ("changed", 0, why) if executor.changed_settings(record, task) else ("short", epochs, why)
 
 
 def shape_key(task: Task) -> tuple:
