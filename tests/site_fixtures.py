@@ -32,12 +32,14 @@ def make_record(
     collapsed: bool = False,
     fixed_epochs: bool = False,
     labels: dict | None = None,
+    train_size: int | None = None,
 ) -> dict:
     """A valid schema-2 record of ``v`` trained ``epochs`` epochs with ``seed``; ``collapsed``
     makes it a network that predicts the digit 1 for every image (11.35% accuracy), and
     ``fixed_epochs`` one told to train ``epochs`` epochs (``config.epochs``) instead of a budget;
     with ``labels`` (a split file's, :func:`battleground.core.splits.read`), a complete run keeps
-    per-image predictions, each right with the run's final accuracy and else a random class."""
+    per-image predictions, each right with the run's final accuracy and else a random class;
+    ``train_size``: trained on that many training images instead of all 60,000."""
     rng = np.random.default_rng(zlib.crc32(f"{v.name}|{seed}".encode()))
     profiler, complete = PER_STEP.get(v.family, PER_STEP["SimpleNet2"])
     steps = 600
@@ -62,7 +64,8 @@ def make_record(
         "model": {"family": v.family, "params": v.model_kwargs, "parameters": PARAMETERS.get(v.family, 1000)},
         "classes": 10,
         "engine": "fixture",
-        "config": DEFAULTS.replace(epochs=epochs if fixed_epochs else None).as_dict(),  # as training writes it
+        # as training writes it
+        "config": DEFAULTS.replace(epochs=epochs if fixed_epochs else None, train_size=train_size).as_dict(),
         "flops": {"per_step_profiler": profiler, "per_step_complete": complete, "steps_per_epoch": steps,
                   "profiler_complete": True},
         "timed_epoch_s": 0.012,
@@ -82,7 +85,8 @@ def make_record(
         "predictions": None,
     }
     if labels is not None and status == "complete":
-        record["data"] = {"val_images": len(labels["val_labels"]), "test_images": len(labels["test_labels"])}
+        record["data"] = {"val_images": len(labels["val_labels"]), "test_images": len(labels["test_labels"]),
+                          "train_images": train_size or 60_000}
         record["predictions"] = {"dtype": "uint8"}  # classes, one byte each
         for split in ("val", "test"):
             truth = np.array(labels[f"{split}_labels"])

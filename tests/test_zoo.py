@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +196,42 @@ def test_a_png_holds_the_pixels_it_was_given():
     assert (rows[:, 0] == 0).all() and (rows[:, 1:] == pixels).all()
     with pytest.raises(ValueError, match="2-D uint8"):
         png.grayscale_png(np.zeros((2, 2, 2), np.uint8))
+
+
+# --- the page: one scale at a time ----------------------------------------------------------------
+
+
+def test_runs_on_part_of_the_training_set_are_left_out_once_a_network_trained_as_declared(tmp_path):
+    from battleground.core import splits
+    from battleground.core.config import DEFAULTS
+    from battleground.site import content, zoo_page
+    from experiments import discover
+    from tests.site_fixtures import write_run
+
+    root = Path(__file__).resolve().parent.parent
+    runs = tmp_path / "runs"
+    split = splits.for_config(root / "runs", DEFAULTS)
+    (runs / split.parent.name).mkdir(parents=True)
+    (runs / split.parent.name / split.name).write_bytes(split.read_bytes())
+    labels = splits.read(split)
+    first, second, third = (zoo.cell("Conv2d", a, 1)[0].variant for a in ("ReLU", "tanh", "SELU"))
+
+    def zoo_view():
+        context = content.read_context(root / "site_src", runs, discover(), root / "battleground" / "train" / "models.py")
+        return zoo_page.view(context.investigations["network-zoo"], None, runs)
+
+    for v in (first, second):  # a first pass on 10,000 images: shown while nothing else has run
+        write_run(runs, "network-zoo", v, 1729, epochs=4, fixed_epochs=True, labels=labels, train_size=10_000)
+    write_run(runs, "network-zoo", network_zoo.BASIC, 1729, epochs=4, fixed_epochs=True, labels=labels,
+              train_size=10_000)
+    made = zoo_view()
+    assert sorted(n.name for n in made.networks) == sorted([first.name, second.name]) and len(made.basics) == 1
+    assert not any("Left out" in s for s in zoo_page.part_runs(made)["sentences"])
+
+    # one network trained as the zoo declares (every image): the first pass no longer counts with it
+    write_run(runs, "network-zoo", third, 1729, epochs=4, fixed_epochs=True, labels=labels)
+    made = zoo_view()
+    assert [n.name for n in made.networks] == [third.name] and made.basics == []
+    assert made.left_out == (2, 1, (10_000,))
+    assert ("Left out of this page's tables and charts: 2 networks and 1 Basic seed trained on 10,000 training "
+            "images, where those above trained on 60,000.") in zoo_page.part_runs(made)["sentences"]

@@ -55,6 +55,9 @@ class ZooView:
     declared_basics: int
     cells: dict[tuple[str, str], int]
     declared_cells: dict[tuple[str, str], int]
+    # complete runs left out for training on other images than the zoo declares (a first pass on
+    # part of the training set): networks, Basic seeds, and the training images they used
+    left_out: tuple[int, int, tuple[int, ...]] = (0, 0, ())
     images: np.ndarray | None = None  # test-image index of each image, validation then test
     labels: np.ndarray | None = None
     verdicts: za.Verdicts | None = None
@@ -70,7 +73,8 @@ def view(inv, data_dir: Path | str | None, runs_dir: Path | str | None = None) -
     """The zoo's numbers for the investigation's data ``inv`` (with the split file read with its
     runs), and the pictures of its digits cut from the IDX files of ``data_dir``, else from those
     stored in ``runs_dir`` (:mod:`.zoo_digits`); made once, when the context is built."""
-    networks, basics = za.zoo_networks([run.record for run in inv.runs])
+    shown, others = at_declared_scale([run.record for run in inv.runs], inv.spec.config.train_size)
+    networks, basics = za.zoo_networks(shown)
     declared = [v for v in inv.spec.variants if v.family != catalogue.ZOO_BASELINE]
     basic = next((v for v in inv.spec.variants if v.family == catalogue.ZOO_BASELINE), None)
     declared_cells: dict[tuple[str, str], int] = {}
@@ -82,6 +86,9 @@ def view(inv, data_dir: Path | str | None, runs_dir: Path | str | None = None) -
         cells[(n.computation, n.activation)] = cells.get((n.computation, n.activation), 0) + 1
     made = ZooView(inv.spec.name, networks, basics, len(declared), len(inv.spec.seeds_of(basic)) if basic else 0,
                    cells, declared_cells)
+    left, left_basics = za.zoo_networks(others)
+    made.left_out = (len(left), len(left_basics), tuple(sorted({n.train_images for n in left + left_basics
+                                                                 if n.train_images})))
     voters = [n for n in networks + basics[:1] if n.val is not None]
     kept = next((found for found in map(inv.split_of, inv.runs) if found is not None), None)
     if voters and kept is not None:
@@ -93,6 +100,16 @@ def view(inv, data_dir: Path | str | None, runs_dir: Path | str | None = None) -
             made.verdicts, made.voters = za.verdicts(table, made.labels), len(voters)
             _cut_pictures(made, data_dir, runs_dir)
     return made
+
+
+def at_declared_scale(run_records: list[dict], train_size: int | None) -> tuple[list[dict], list[dict]]:
+    """``(shown, left out)``: the records trained on the images the zoo declares (``train_size``;
+    None, every image) once any are, so that a rerun of a first pass on part of the training set
+    is never counted with it; until then every record, since there is nothing else to show."""
+    declared = [r for r in run_records if r["config"].get("train_size") == train_size]
+    if not declared:
+        return run_records, []
+    return declared, [r for r in run_records if r["config"].get("train_size") != train_size]
 
 
 def _cut_pictures(made: ZooView, data_dir, runs_dir) -> None:
@@ -214,6 +231,13 @@ def part_runs(made: ZooView) -> dict:
         sentences.append("They trained on " + "; ".join(devices) + ", "
                          + " or ".join(_n(t) for t in train) + " training images, "
                          + " or ".join(map(str, epochs)) + (" epoch" if epochs == [1] else " epochs") + " each.")
+    networks, basics, images = made.left_out
+    if networks or basics:
+        sentences.append(f"Left out of this page's tables and charts: {_n(networks)} "
+                         f"network{'s' if networks != 1 else ''} and {_n(basics)} Basic "
+                         f"seed{'s' if basics != 1 else ''} trained on " + " or ".join(_n(t) for t in images)
+                         + " training images, " + (f"where those above trained on {' or '.join(_n(t) for t in train)}."
+                                                   if train else "not as the zoo declares."))
     return {"sentences": sentences, "activations": catalogue.ZOO_ACTIVATIONS, "rows": rows}
 
 
