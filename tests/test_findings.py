@@ -183,7 +183,7 @@ def test_the_answer_opens_the_page_with_numbers_that_name_their_runs(tree):
     assert '<tbody id="results-simplenet2-activation-relu-depth-0"' in html
     assert "SimpleNet2[activation=ReLU,depth=0]: seeds 1729, 271828, 314159; 25 epochs" in html
     # under the findings, the scale they rest on, from the same records
-    assert '<p class="scale">These findings rest on ' in html and " epochs" in html.split('class="scale"')[1][:200]
+    assert '<p class="scale">The records behind these findings: ' in html and " epochs" in html.split('class="scale"')[1][:200]
 
 
 def test_a_new_run_that_overturns_a_finding_fails_strict_naming_the_sentence_and_the_numbers(tree):

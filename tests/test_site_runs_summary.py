@@ -109,7 +109,7 @@ def test_the_scale_under_an_answer_says_runs_epochs_images_and_device_as_the_rec
     inv = context.investigations["activation-functions"]
     for run in inv.runs:
         run.record["data"] = {"train_images": 60_000, "val_images": 8_000, "test_images": 2_000}
-    assert runs_summary.scale(inv) == ("These findings rest on 3 runs of 10 epochs (2 runs) and 500 epochs (1), "
+    assert runs_summary.scale(inv) == ("The records behind these findings: 3 runs of 10 epochs (2 runs) and 500 epochs (1), "
                                        "on all 60,000 training images, trained on a CPU (2 runs) and a GPU (1).")
     inv.runs[0].record["config"]["train_size"] = 10_000  # a zoo half-way to a larger training set
     inv.runs[0].record["data"]["train_images"] = 10_000

@@ -198,8 +198,9 @@ def _images_said(found: tuple[str, int | None]) -> str:
 
 
 def scale(inv: InvestigationData) -> str | None:
-    """One sentence of the scale a page's findings rest on, from its records: how many runs, how
-    many epochs each, on how much of the training set, on which kind of device. None without runs."""
+    """One sentence of the scale of an investigation's records, which its findings choose from: how
+    many runs, how many epochs each, on how much of the training set, on which kind of device. None
+    without runs. (A finding can choose some of them, such as the runs on every image: it says so.)"""
     records = [r.record for r in inv.runs]
     if not records:
         return None
@@ -212,5 +213,5 @@ def scale(inv: InvestigationData) -> str | None:
         lengths = _shares(epochs, lambda e: f"{e:,} epoch{'s' if e != 1 else ''}")
     images = _shares(Counter(_images(r) for r in records), _images_said)
     kinds = Counter("a CPU" if is_cpu(r["environment"]["device"]) else "a GPU" for r in records)
-    return (f"These findings rest on {n:,} run{'s' if n != 1 else ''} of {lengths}, on {images}, "
+    return (f"The records behind these findings: {n:,} run{'s' if n != 1 else ''} of {lengths}, on {images}, "
             f"trained on {_shares(kinds, str)}.")

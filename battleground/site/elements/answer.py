@@ -90,7 +90,7 @@ def sentence_html(r: Rendering, text: str) -> str:
 
 def render(r: Rendering, _: str | None) -> str:
     items = [{"id": f.id, "html": sentence_html(r, f.say)} for f in r.page.defined(FRONT_MATTER).values()]
-    # the scale the findings rest on, from the same records: a reader sees how far they reach
+    # the scale of the records the findings choose from: a reader sees how far they reach
     return r.template("answer.html").render(findings=items, scale=runs_summary.scale(r.investigation))
 
 
