@@ -56,23 +56,24 @@ def test_every_committed_run_has_a_command_that_selects_exactly_it():
 
 
 def test_the_seeds_of_a_variant_share_one_command_that_selects_them_all():
-    by_variant: dict[str, list[dict]] = {}
-    for record in records.load_runs(ROOT / "runs", "depth-of-architecture"):
-        by_variant.setdefault(record["variant"], []).append(record)
+    by_variant: dict[tuple[str, str], list[dict]] = {}
+    for record in committed_runs():
+        by_variant.setdefault((record["investigation"], record["variant"]), []).append(record)
+    seeded = {key: runs for key, runs in by_variant.items() if len(runs) > 1}
     # seeds trained alike share a command; a variant whose seeds ran for different epochs (a
-    # longer run of one seed, say) needs a command each
-    alike = [runs for runs in by_variant.values() if len({r["config"]["epochs"] for r in runs}) == 1]
-    mixed = [runs for runs in by_variant.values() if len({r["config"]["epochs"] for r in runs}) > 1]
-    assert alike
-    for runs in alike[:5]:
+    # longer run of one seed, as depth's seed 1729) needs a command each
+    alike = [(name, runs) for (name, _), runs in seeded.items() if len({r["config"]["epochs"] for r in runs}) == 1]
+    mixed = [(name, runs) for (name, _), runs in seeded.items() if len({r["config"]["epochs"] for r in runs}) > 1]
+    assert alike and mixed
+    for name, runs in alike[:5]:
         runs.sort(key=lambda r: r["seed"])
-        command = reproduce.command(INVESTIGATIONS["depth-of-architecture"], runs)
-        assert command.count("--seed ") == len(runs) == 3
+        command = reproduce.command(INVESTIGATIONS[name], runs)
+        assert command.count("--seed ") == len(runs)
         assert_selects(command, runs)
-    for runs in mixed[:5]:
-        assert reproduce.command(INVESTIGATIONS["depth-of-architecture"], runs) is None
+    for name, runs in mixed[:5]:
+        assert reproduce.command(INVESTIGATIONS[name], runs) is None
         for run in runs:
-            assert_selects(reproduce.command(INVESTIGATIONS["depth-of-architecture"], [run]), [run])
+            assert_selects(reproduce.command(INVESTIGATIONS[name], [run]), [run])
 
 
 def fixture_run(name: str, variant_name: str, seed: int = 1729, **changes) -> dict:
