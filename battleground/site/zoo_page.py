@@ -86,9 +86,10 @@ def view(inv, data_dir: Path | str | None, runs_dir: Path | str | None = None) -
         cells[(n.computation, n.activation)] = cells.get((n.computation, n.activation), 0) + 1
     made = ZooView(inv.spec.name, networks, basics, len(declared), len(inv.spec.seeds_of(basic)) if basic else 0,
                    cells, declared_cells)
-    left, left_basics = za.zoo_networks(others)
-    made.left_out = (len(left), len(left_basics), tuple(sorted({n.train_images for n in left + left_basics
-                                                                 if n.train_images})))
+    left = [r for r in others if r["status"] == "complete"]  # counted only: no need to read their predictions
+    left_basics = sum(r["model"]["family"] == catalogue.ZOO_BASELINE for r in left)
+    images = {(r.get("data") or {}).get("train_images") or r["config"].get("train_size") for r in left}
+    made.left_out = (len(left) - left_basics, left_basics, tuple(sorted(i for i in images if i)))
     voters = [n for n in networks + basics[:1] if n.val is not None]
     kept = next((found for found in map(inv.split_of, inv.runs) if found is not None), None)
     if voters and kept is not None:
