@@ -5,11 +5,13 @@ errors."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
 
 import pytest
+import torch
 
 from battleground.core import records
 from battleground.train import plan
@@ -116,6 +118,81 @@ def test_plan_on_cuda_from_a_bench_file_needs_no_gpu(tmp_path, repo_root, capsys
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "48 runs declared: 0 done, 0 short, 0 changed, 0 partial, 48 missing" in out and "on 4 slots (--slots 4)" in out
+
+
+DEPTHS = [f"SimpleNet2[activation=ReLU,depth={depth}]" for depth in (0, 1, 2, 3, 4)]  # FLOPs grow with depth
+
+
+def _depth_plan(runs, variants: list[str]) -> list[str]:
+    """``plan`` argv for ``variants`` of depth-of-architecture, one epoch on 256 images each: quick to time."""
+    selection = [flag for name in variants for flag in ("--variant", name)]
+    return ["plan", "depth-of-architecture", *selection, "--seed", "1729", "--epochs", "1", "--train-size", "256",
+            "--device", "cpu", "--runs-dir", str(runs)]
+
+
+def _count_timings(monkeypatch) -> list[str]:
+    """The variants whose epoch ``plan.time_epoch`` times from now on, still timed for real."""
+    timed, time_epoch = [], plan.time_epoch
+
+    def counted(task, *args):
+        timed.append(task.variant.name)
+        return time_epoch(task, *args)
+
+    monkeypatch.setattr(plan, "time_epoch", counted)
+    return timed
+
+
+@pytest.fixture
+def sample_of_three(monkeypatch):
+    """Sample a family of more than 3 shapes, 3 of them timed: the depths below make one."""
+    monkeypatch.setattr(plan, "SAMPLED_ABOVE", 3)
+    monkeypatch.setattr(plan, "TIMED_PER_FAMILY", 3)
+
+
+def test_a_large_family_times_a_sample_and_scales_the_rest_by_flops(tmp_path, data_dir, monkeypatch, sample_of_three):
+    tasks = selected_tasks(parser().parse_args(_depth_plan(tmp_path, DEPTHS)))
+    timed = _count_timings(monkeypatch)
+    lines = []
+    planned = plan.plan(tasks, tmp_path, torch.device("cpu"), 1, "here", data_dir=data_dir, log=lines.append)
+    assert timed == [DEPTHS[0], DEPTHS[2], DEPTHS[4]]  # the smallest, median and largest in step FLOPs
+    assert "timed 3 shapes, scaled 2 more by their training FLOPs (--time-every-shape times each)" in lines
+    assert not any(line.startswith(f"  {DEPTHS[1]}:") or line.startswith(f"  {DEPTHS[3]}:") for line in lines)
+    flops = {task.variant.name: plan.step_flops(task) for task in tasks}
+    seconds = {p.task.variant.name: p.seconds for p in planned}  # one epoch each: training and validation
+    for name in (DEPTHS[1], DEPTHS[3]):
+        nearest = min(timed, key=lambda near: abs(math.log(flops[name] / flops[near])))
+        assert seconds[name] == pytest.approx(seconds[nearest] * flops[name] / flops[nearest])
+    shapes = {plan.shape_key(task): task for task in tasks}
+    references = plan.flops_references(shapes)
+    assert sorted(shapes[key].variant.name for key in references) == [DEPTHS[1], DEPTHS[3]]
+    reference, ratio = references[plan.shape_key(tasks[1])]
+    assert plan.scaled_cost(plan.Cost(2.0, 1.0, "timed"), ratio, shapes[reference]) == \
+        plan.Cost(2.0 * ratio, 1.0 * ratio, f"scaled by FLOPs from {shapes[reference].variant.name}")
+
+
+def test_time_every_shape_times_each_one(tmp_path, data_dir, monkeypatch, capsys, sample_of_three):
+    timed = _count_timings(monkeypatch)
+    assert main([*_depth_plan(tmp_path, DEPTHS), "--data-dir", str(data_dir), "--time-every-shape"]) == 0
+    out = capsys.readouterr().out
+    assert timed == DEPTHS and "scaled" not in out
+    assert all(f"  {name}: " in out for name in DEPTHS)
+
+
+def test_the_help_gives_the_sampling_s_numbers(capsys):
+    with pytest.raises(SystemExit):
+        main(["plan", "--help"])
+    helped = " ".join(capsys.readouterr().out.split())  # the parser cannot import plan (torch): numbers written out
+    assert f"more than {plan.SAMPLED_ABOVE} shapes left only {plan.TIMED_PER_FAMILY}," in helped
+
+
+def test_a_family_of_few_shapes_is_timed_shape_by_shape_as_before(tmp_path, data_dir, monkeypatch, capsys):
+    timed = _count_timings(monkeypatch)
+    assert len(DEPTHS) <= plan.SAMPLED_ABOVE
+    assert main([*_depth_plan(tmp_path, DEPTHS), "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert timed == DEPTHS and "scaled" not in out
+    assert all(f"  {name}: " in out for name in DEPTHS) and "validation (timed on 256 images)" in out
+    assert "5 runs declared: 0 done, 0 short, 0 changed, 0 partial, 5 missing" in out and "wall time: about" in out
 
 
 @pytest.mark.parametrize("argv, message", [

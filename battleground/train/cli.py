@@ -71,6 +71,12 @@ def parser() -> argparse.ArgumentParser:
                       "made on a GPU machine) instead of timing one epoch of each model here")
     plan.add_argument("--slots", type=int, help="runs at a time (default: --jobs, or the Ray cluster's "
                       "concurrent tasks: --address's, else this machine's CPUs or GPUs)")
+    plan.add_argument("--time-every-shape", action="store_true",
+                      help="time one epoch of every model shape left, for when scaling by FLOPs is not trusted "
+                           "(by default, of a family with more than 24 shapes left only 5, spread over their "
+                           "training FLOPs, are timed, and each other "
+                           "shape is scaled by FLOPs from the nearest of them; the plan says how many were timed "
+                           "and how many scaled)")
     plan.set_defaults(force=False, restart=False, replace=False, no_batch=False)
 
     bench = commands.add_parser("bench", help="time our trainer against the tutorial loop, in one run")
@@ -401,7 +407,8 @@ def command_plan(args) -> int:
     investigation = _investigation(args.investigation)
     print(f"{investigation.name} on {device.type}: {investigation.question}")
     try:
-        plan.plan(tasks, args.runs_dir, device, slots, where, data_dir=args.data_dir, bench_path=args.bench)
+        plan.plan(tasks, args.runs_dir, device, slots, where, data_dir=args.data_dir, bench_path=args.bench,
+                  time_every_shape=args.time_every_shape)
     except DataError as error:
         raise Failure(str(error), status=1) from None
     except (OSError, ValueError, KeyError) as error:  # an unreadable or malformed bench file

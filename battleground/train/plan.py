@@ -3,15 +3,24 @@
 Each selected run is done (complete or diverged), short (complete, but with fewer epochs than
 ``--epochs`` now asks: a run to continue or train again), changed (finished, but with other
 settings than the sweep's, such as fewer training images: a run to train again, ``--replace``),
-partial (a record that stopped mid-way) or missing. The cost of the rest comes from one timed epoch of each model shape on this machine's
-device (on at most :data:`TIMED_IMAGES` training images, scaled to the run's), plus one timed
-validation; or, with a ``bench`` file (``battleground bench``, perhaps run on another machine),
-from its trainer's seconds per epoch of the family's benchmarked model, scaled by the FLOPs of a
-training step. A run with a budget takes its budget plus its timing epoch; one with fixed epochs
-takes the epochs it lacks (a short run is costed as its continuation, and the plan says how much
-more training the short runs again would take). The wall time is the longest-first schedule of
-the runs over the slots: the local executor's ``--jobs`` processes, or the Ray cluster's
-concurrent tasks.
+partial (a record that stopped mid-way) or missing.
+
+The cost of the rest comes from one timed epoch of each model shape on this machine's device (on
+at most :data:`TIMED_IMAGES` training images, scaled to the run's), plus one timed validation; or,
+with a ``bench`` file (``battleground bench``, perhaps run on another machine), from its trainer's
+seconds per epoch of the family's benchmarked model, scaled by the FLOPs of a training step.
+Timing is what a plan spends its time on, so a family with more than :data:`SAMPLED_ABOVE` shapes
+left (under the same data settings) has only :data:`TIMED_PER_FAMILY` timed, spread evenly over
+its shapes ordered by training FLOPs per example, the smallest and the largest among them. Every other shape costs what the timed one nearest it
+in FLOPs took, scaled by their ratio: within a family the same kinds of layer do the work, so FLOPs
+track the time well enough for a sweep's total (one small network, whose time goes on per-layer
+overheads, can be off by a factor of two or more), and the network zoo's thousand shapes take a
+minute to plan on a CPU instead of twenty. ``time_every_shape`` times each shape.
+
+A run with a budget takes its budget plus its timing epoch; one with fixed epochs takes the epochs
+it lacks (a short run is costed as its continuation, and the plan says how much more training the
+short runs again would take). The wall time is the longest-first schedule of the runs over the
+slots: the local executor's ``--jobs`` processes, or the Ray cluster's concurrent tasks.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import heapq
 import json
 import math
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -33,6 +43,11 @@ from battleground.core.spec import Task
 from battleground.train import executor
 
 TIMED_IMAGES = 10_000  # training images of the timed epoch: enough to time, quick for a large grid
+# A family with more than SAMPLED_ABOVE shapes left has only TIMED_PER_FAMILY of them timed, spread
+# evenly over its FLOPs (the smallest and the largest among them); a smaller sweep times each shape,
+# since there a plan is quick and a per-shape time exact.
+SAMPLED_ABOVE = 24
+TIMED_PER_FAMILY = 5
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,13 @@ def shape_key(task: Task) -> tuple:
     return (task.variant.family, tuple(sorted(models.full_params(task.variant).items())), config.problem,
             config.dataset, config.train_size, config.batch_size, config.optimizer, config.pairs,
             config.downsample, config.val_size)
+
+
+def settings_key(task: Task) -> tuple:
+    """:func:`shape_key` without the model's own parameters: the family and the data and batching
+    settings, within which step FLOPs predict how an epoch's time changes from shape to shape."""
+    family, _model_params, *settings = shape_key(task)
+    return (family, *settings)
 
 
 def _trimmed(splits, images: int):
@@ -158,6 +180,70 @@ def bench_cost(task: Task, bench: dict, path: Path | str) -> Cost | None:
     return Cost(seconds, val_s, f"from {Path(path).name} ({bench.get('device', '?')}), scaled by FLOPs")
 
 
+def flops_references(shapes: dict[tuple, Task]) -> dict[tuple, tuple[tuple, float]]:
+    """The shapes to cost by FLOPs instead of timing them, each with the timed shape it is scaled
+    from and the ratio of their step FLOPs; ``shapes`` holds one task per shape key. Where a family
+    (under the same settings) has more than :data:`SAMPLED_ABOVE` shapes, :data:`TIMED_PER_FAMILY`
+    are timed, spread evenly over its shapes ordered by step FLOPs (the smallest and the largest
+    among them), so that every other shape has a timed one near it; it is scaled from the nearest on a log scale,
+    as FLOPs of a family's shapes differ by factors, not by amounts."""
+    families: dict[tuple, list[tuple]] = defaultdict(list)
+    for key, task in shapes.items():
+        families[settings_key(task)].append(key)
+    references = {}
+    for keys in families.values():
+        if len(keys) <= max(SAMPLED_ABOVE, TIMED_PER_FAMILY):
+            continue
+        flops = {key: step_flops(shapes[key]) for key in keys}
+        ordered = sorted(keys, key=flops.__getitem__)  # stable: equal FLOPs keep the declared order
+        last = len(ordered) - 1
+        timed = [ordered[round(i * last / (TIMED_PER_FAMILY - 1))] for i in range(TIMED_PER_FAMILY)]
+        for key in keys:
+            if key not in timed:
+                nearest = min(timed, key=lambda near: abs(math.log(flops[key] / flops[near])))
+                references[key] = (nearest, flops[key] / flops[nearest])
+    return references
+
+
+def scaled_cost(cost: Cost, ratio: float, reference: Task) -> Cost:
+    """``cost``, the timed epoch of ``reference``'s shape, for a shape with ``ratio`` times its step FLOPs."""
+    return Cost(cost.train_s * ratio, cost.val_s * ratio, f"scaled by FLOPs from {reference.variant.name}")
+
+
+def shape_costs(shapes: dict[tuple, Task], device: torch.device, data_dir: Path | str | None,
+                bench: dict | None, bench_path: Path | str | None, time_every_shape: bool,
+                log: Callable[[str], None]) -> dict[tuple, Cost]:
+    """Each shape's epoch (``shapes``: one task per shape key, in the runs' order): from the bench
+    file where it has the family, else timed here, or scaled by FLOPs from a timed shape of its
+    family (:func:`flops_references`) unless ``time_every_shape``. Logs a line for each shape
+    benched or timed, and how many were scaled."""
+    benched = {}
+    for key, task in shapes.items():
+        cost = bench_cost(task, bench, bench_path) if bench is not None else None
+        if cost is not None:
+            benched[key] = cost
+    unbenched = {key: task for key, task in shapes.items() if key not in benched}
+    if unbenched and device.type == "cuda" and not torch.cuda.is_available():
+        family = next(iter(unbenched.values())).variant.family
+        raise ValueError(f"{Path(bench_path).name} has no {family} result, and without CUDA "
+                         "here its epochs cannot be timed")
+    references = {} if time_every_shape else flops_references(unbenched)
+    costs: dict[tuple, Cost] = {}
+    arrays: dict = {}
+    for key, task in shapes.items():
+        if key in references:
+            continue
+        costs[key] = benched[key] if key in benched else time_epoch(task, device, data_dir, arrays)
+        c = costs[key]
+        log(f"  {task.variant.name}: {c.train_s:.2f} s a training epoch + {c.val_s:.2f} s validation ({c.source})")
+    for key, (reference, ratio) in references.items():
+        costs[key] = scaled_cost(costs[reference], ratio, shapes[reference])
+    if references:
+        log(f"timed {len(unbenched) - len(references)} shapes, scaled {len(references)} more by their "
+            "training FLOPs (--time-every-shape times each)")
+    return costs
+
+
 def run_seconds(task: Task, cost: Cost, epochs_done: int) -> float:
     """The wall time the rest of ``task`` takes on one slot."""
     config = task.config
@@ -192,8 +278,9 @@ def _hours(seconds: float) -> str:
 
 def plan(tasks: list[Task], runs_dir: Path | str, device: torch.device, slots: int, where: str,
          data_dir: Path | str | None = None, bench_path: Path | str | None = None,
-         log: Callable[[str], None] = print) -> list[Planned]:
-    """Print the plan of ``tasks``; returns each run's state and remaining seconds."""
+         time_every_shape: bool = False, log: Callable[[str], None] = print) -> list[Planned]:
+    """Print the plan of ``tasks``; returns each run's state and remaining seconds. A large family's
+    shapes are mostly costed by FLOPs from a few timed ones, unless ``time_every_shape``."""
     bench = json.loads(Path(bench_path).read_text(encoding="utf-8")) if bench_path else None
     found = [_state_why(task, runs_dir) for task in tasks]
     states = [(state, epochs) for state, epochs, _ in found]
@@ -208,23 +295,14 @@ def plan(tasks: list[Task], runs_dir: Path | str, device: torch.device, slots: i
     if changed:
         log(f"changed: {len(changed)} finished runs no longer match the sweep's settings, e.g. one "
             f"{changed[0]}; --replace trains them again")
-    costs: dict[tuple, Cost] = {}
-    arrays: dict = {}
-    planned = []
-    for task, (state, epochs_done) in zip(tasks, states):
-        if state == "done":
-            planned.append(Planned(task, state, epochs_done, 0.0))
-            continue
-        key = shape_key(task)
-        if key not in costs:
-            cost = bench_cost(task, bench, bench_path) if bench is not None else None
-            if cost is None and device.type == "cuda" and not torch.cuda.is_available():
-                raise ValueError(f"{Path(bench_path).name} has no {task.variant.family} result, and without CUDA "
-                                 "here its epochs cannot be timed")
-            costs[key] = cost or time_epoch(task, device, data_dir, arrays)
-            c = costs[key]
-            log(f"  {task.variant.name}: {c.train_s:.2f} s a training epoch + {c.val_s:.2f} s validation ({c.source})")
-        planned.append(Planned(task, state, epochs_done, run_seconds(task, costs[key], epochs_done)))
+    left = {}  # one task per shape with runs left, in the runs' order
+    for task, (state, _) in zip(tasks, states):
+        if state != "done":
+            left.setdefault(shape_key(task), task)
+    costs = shape_costs(left, device, data_dir, bench, bench_path, time_every_shape, log)
+    planned = [Planned(task, state, epochs_done,
+                       0.0 if state == "done" else run_seconds(task, costs[shape_key(task)], epochs_done))
+               for task, (state, epochs_done) in zip(tasks, states)]
     todo = [p.seconds for p in planned if p.state != "done"]
     if todo:
         device_s = sum(todo)
