@@ -11,11 +11,12 @@ with a ``bench`` file (``battleground bench``, perhaps run on another machine), 
 seconds per epoch of the family's benchmarked model, scaled by the FLOPs of a training step.
 Timing is what a plan spends its time on, so a family with more than :data:`SAMPLED_ABOVE` shapes
 left (under the same data settings) has only :data:`TIMED_PER_FAMILY` timed, spread evenly over
-its shapes ordered by training FLOPs per example, the smallest and the largest among them. Every other shape costs what the timed one nearest it
-in FLOPs took, scaled by their ratio: within a family the same kinds of layer do the work, so FLOPs
-track the time well enough for a sweep's total (one small network, whose time goes on per-layer
-overheads, can be off by a factor of two or more), and the network zoo's thousand shapes take a
-minute to plan on a CPU instead of twenty. ``time_every_shape`` times each shape.
+its shapes ordered by training FLOPs per example, the smallest and the largest among them. Every
+other shape costs what the timed one nearest it in FLOPs took, scaled by their ratio: within a
+family the same kinds of layer do the work, so FLOPs track the time well enough for a sweep's
+total (one small network, whose time goes on per-layer overheads, can be off by a factor of two
+or more), and the network zoo's thousand shapes take a minute to plan on a CPU instead of twenty.
+``time_every_shape`` times each shape.
 
 A run with a budget takes its budget plus its timing epoch; one with fixed epochs takes the epochs
 it lacks (a short run is costed as its continuation, and the plan says how much more training the
@@ -185,14 +186,14 @@ def flops_references(shapes: dict[tuple, Task]) -> dict[tuple, tuple[tuple, floa
     from and the ratio of their step FLOPs; ``shapes`` holds one task per shape key. Where a family
     (under the same settings) has more than :data:`SAMPLED_ABOVE` shapes, :data:`TIMED_PER_FAMILY`
     are timed, spread evenly over its shapes ordered by step FLOPs (the smallest and the largest
-    among them), so that every other shape has a timed one near it; it is scaled from the nearest on a log scale,
-    as FLOPs of a family's shapes differ by factors, not by amounts."""
+    among them), so that every other shape has a timed one near it; it is scaled from the nearest
+    on a log scale, as FLOPs of a family's shapes differ by factors, not by amounts."""
     families: dict[tuple, list[tuple]] = defaultdict(list)
     for key, task in shapes.items():
         families[settings_key(task)].append(key)
     references = {}
     for keys in families.values():
-        if len(keys) <= max(SAMPLED_ABOVE, TIMED_PER_FAMILY):
+        if len(keys) <= SAMPLED_ABOVE:  # kept above TIMED_PER_FAMILY
             continue
         flops = {key: step_flops(shapes[key]) for key in keys}
         ordered = sorted(keys, key=flops.__getitem__)  # stable: equal FLOPs keep the declared order
