@@ -199,9 +199,10 @@ def against(variant: Variant, baseline: Variant, config: TrainConfig = DEFAULTS)
 
 def unbroken(label: str) -> str:
     """``label`` with the spaces inside each aspect made non-breaking, so a narrow column breaks a
-    label between its aspects, never inside one (``1 × 1,000``); cheaper than markup per aspect
-    in a table of 72 variants."""
-    return SEP.join(part.replace(" ", "\u00a0") for part in label.split(SEP))
+    label between its aspects, never inside a quantity (``1 × 1,000``); cheaper than markup per
+    aspect in a table of 72 variants. An aspect that lists (``ReLU ×9, then sigmoid``, ``SGD,
+    momentum 0.9``) may still break after its commas: unbroken, the longest sets the column's width."""
+    return SEP.join(part.replace(" ", "\u00a0").replace(",\u00a0", ", ") for part in label.split(SEP))
 
 
 def device(text: str) -> str:

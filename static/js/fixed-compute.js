@@ -10,6 +10,9 @@
   var FRAME_PX = 90;      // the x axis, its title and the margins, before the legend
   var CHAR_PX = 6.6;      // width of one character of an 11 px Iosevka tick label
   var LABEL_SHARE = 0.45; // a row's label takes at most this share of the chart's width
+  var X_TITLE = "validation accuracy reached";
+  var TITLE_CHAR_PX = 7.2; // width of one character of the axis title
+  var TITLE_SPARE_PX = 36; // the right margin, the clearance either side of the title and the tick labels' pad
   var SYMBOLS = ["circle", "diamond", "square", "triangle-up", "x", "cross"];
   var views = [];
 
@@ -24,7 +27,11 @@
   }
 
   function draw(v) {
-    var d = v.data, colours = look.palette(), room = Math.floor(LABEL_SHARE * v.plot.clientWidth / CHAR_PX);
+    var d = v.data, colours = look.palette(), width = v.plot.clientWidth;
+    // the labels take their share, but on a narrow screen leave the plotting area wide enough for
+    // the x axis title, which Plotly centres on it: a narrower area pushes the title past the edge
+    var labelPx = Math.min(LABEL_SHARE * width, width - X_TITLE.length * TITLE_CHAR_PX - TITLE_SPARE_PX);
+    var room = Math.max(Math.floor(labelPx / CHAR_PX), 8);
     var rows = d.rows.map(function (row, i) { return String(i); });  // rows by index: labels may repeat once shortened
     var values = [];
     var traces = d.budgets.map(function (budget, j) {
@@ -51,7 +58,7 @@
     var range = look.spanAtLeast(values, 0.1, 0, 1);
     var layout = Object.assign(look.base(), {
       height: FRAME_PX + ROW_PX * d.rows.length,
-      xaxis: look.axis({ title: { text: "validation accuracy reached" }, tickformat: ".1~%",
+      xaxis: look.axis({ title: { text: X_TITLE }, tickformat: ".1~%",
                          range: range || undefined, side: "bottom" }),
       // the first variant on top, as the table reads
       yaxis: look.axis({ type: "category", autorange: "reversed", tickvals: rows, showgrid: true,
