@@ -15,8 +15,10 @@ def test_an_activation_per_layer_reads_as_runs_and_equal_layers_as_a_product():
     assert labels.layers((950, 50)) == "950-50" and labels.layers((1000,)) == "1 × 1,000"
     assert labels.activation("none") == "no activation"
     assert labels.activation(("ReLU", "sigmoid", "ReLU")) == "ReLU, then sigmoid, then ReLU"
-    # in a narrow column a label breaks between its aspects, or after a comma in a list
-    assert labels.unbroken("ReLU ×9, then sigmoid · 10 × 100") == "ReLU\u00a0×9, then\u00a0sigmoid · 10\u00a0×\u00a0100"
+    # in a narrow column a label breaks between its aspects, after a comma in a list or between
+    # two plain words, never inside a quantity
+    assert labels.unbroken("ReLU ×9, then sigmoid · 10 × 100") == "ReLU\u00a0×9, then sigmoid · 10\u00a0×\u00a0100"
+    assert labels.unbroken("StepLR every 20 epochs · constant lr") == "StepLR every\u00a020\u00a0epochs · constant lr"
     assert labels.unbroken("SGD, momentum 0.9 · lr 0.01") == "SGD, momentum\u00a00.9 · lr\u00a00.01"
     assert labels.unbroken("1 × 1,000") == "1\u00a0×\u00a01,000"  # a comma inside a number has no space after it
 

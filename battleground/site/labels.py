@@ -198,11 +198,23 @@ def against(variant: Variant, baseline: Variant, config: TrainConfig = DEFAULTS)
 
 
 def unbroken(label: str) -> str:
-    """``label`` with the spaces inside each aspect made non-breaking, so a narrow column breaks a
-    label between its aspects, never inside a quantity (``1 × 1,000``); cheaper than markup per
-    aspect in a table of 72 variants. An aspect that lists (``ReLU ×9, then sigmoid``, ``SGD,
-    momentum 0.9``) may still break after its commas: unbroken, the longest sets the column's width."""
-    return SEP.join(part.replace(" ", "\u00a0").replace(",\u00a0", ", ") for part in label.split(SEP))
+    """``label`` with the spaces inside each aspect made non-breaking where they hold a quantity
+    together (``1 × 1,000``, ``every 20 epochs``), so a narrow column breaks a label between its
+    aspects, never inside a quantity; cheaper than markup per aspect in a table of 72 variants.
+    An aspect may still break after its commas (``ReLU ×9, then sigmoid``) and between two plain
+    words (``StepLR every``): unbroken, the longest aspect sets the column's width."""
+    return SEP.join(_SPACE.sub(_space, part) for part in label.split(SEP))
+
+
+_SPACE = re.compile(r"(\S) (?=(\S))")
+
+
+def _space(match: re.Match) -> str:
+    """A space that may break (after a comma, between two words of letters) or one that holds a
+    quantity together because a digit or a symbol stands next to it (``lr 0.01``, ``10 × 100``)."""
+    before, after = match[1], match[2]
+    breaks = before == "," or (before.isalpha() and after.isalpha())
+    return before + (" " if breaks else "\u00a0")
 
 
 def device(text: str) -> str:
