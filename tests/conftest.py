@@ -51,9 +51,10 @@ def browser():
 @pytest.fixture(scope="session")
 def published_site(tmp_path_factory, data_dir) -> Path:
     """The site readers get: ``site_src/`` and the committed runs, the zoo's pictures included,
-    built once for every browser test of the published pages."""
+    built once for every browser test of the published pages, and built as the authors publish
+    it (``--strict``): a committed run that overturns a page's claim fails these tests."""
     from battleground.site import builder
 
     out = tmp_path_factory.mktemp("published") / "site"
-    builder.build(out, data_dir=data_dir)
+    builder.build(out, strict=True, data_dir=data_dir)
     return out

@@ -231,3 +231,16 @@ def test_strict_accepts_ordinary_html_and_links_in_prose(tree):
     edit_page(tree, "Prose with batch size", '<em>See</em> [the notes](https://example.org/javascript:x) and '
               '<a href="notes.html" title="onclick">notes</a>.\n\nProse with batch size')
     builder.build(tree / "site", runs=tree / "runs", src=tree / "src", models=sample.MODELS, strict=True)
+
+
+def test_strict_refuses_a_heading_left_with_nothing_under_it_which_a_normal_build_warns_of(tree):
+    # the slip the real pages had: a placeholder moved away and its heading stayed behind
+    path = edit_page(tree, "{{ table: results }}", "## Every run\n\n## Accuracy at fixed compute\n\n{{ table: results }}")
+    done = run_build(tree)
+    assert done.returncode == 0, done.stderr
+    number = path.read_text(encoding="utf-8").splitlines().index("## Every run") + 1
+    assert f"warning: {path}: body line {number}: the heading 'Every run' has nothing under it" in done.stderr
+    with pytest.raises(SiteError) as caught:
+        builder.build(tree / "site", runs=tree / "runs", src=tree / "src", models=sample.MODELS, strict=True)
+    assert caught.value.path == str(path) and caught.value.field == f"body line {number}"
+    assert "(--strict)" in str(caught.value) and "'Every run'" in str(caught.value)

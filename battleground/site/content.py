@@ -13,7 +13,8 @@ from pathlib import Path
 
 from battleground.core import files, records
 from battleground.core.spec import Investigation
-from battleground.site import findings, frontmatter, placeholders, prose_numbers, runs, training_defaults, zoo_page
+from battleground.site import (findings, frontmatter, outline, placeholders, prose_numbers, runs, training_defaults,
+                               zoo_page)
 from battleground.site.context import Context, SiteError
 from battleground.site.elements import answer, model, registry
 
@@ -82,6 +83,7 @@ def read_context(
                 warnings.append(message)
     for page in pages:  # every claim of the page's findings, against the runs (strict: overturned ones fail)
         findings.check(page, data.get(page.investigation) if page.investigation else None, strict, warnings)
+        outline.check(page, strict, warnings)
     if strict:  # prose is trusted; --strict refuses prose that runs script, for sites that take contributions
         from battleground.site import prose
 
